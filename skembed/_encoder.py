@@ -1,0 +1,567 @@
+"""EmbeddingEncoder: parameters, validation, and the fit/transform orchestration.
+
+Numpy world. Training is delegated to :mod:`skembed._training`, imported inside
+``fit`` only; everything a fitted encoder does uses numpy and pandas.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
+
+from ._targets import prepare_target
+from ._vocabulary import UNKNOWN, Vocabulary, unique_sorted
+
+#: Share of training values (per column) relabelled as unknown so that the
+#: unknown row of every table is learned, not left at its initialization.
+UNKNOWN_SHARE = 0.01
+
+#: Widest embedding that ``dims="auto"`` gives a column.
+MAX_AUTO_DIM = 30
+
+
+def auto_dim(n_categories):
+    """Embedding width for a column of ``n_categories`` under ``dims="auto"``.
+
+    ``round(1.6 * n_categories ** 0.56)``, at least 1 and at most
+    :data:`MAX_AUTO_DIM`: the rule of thumb of fast.ai's tabular models, which
+    grows a little slower than the square root of the cardinality, capped
+    because every output column costs the downstream model time and memory and
+    the gain of more width flattens out.
+    """
+    return int(min(MAX_AUTO_DIM, max(1, round(1.6 * n_categories**0.56))))
+
+
+class EmbeddingEncoder(TransformerMixin, BaseEstimator):
+    """Encode categorical columns as learned dense vectors (entity embeddings).
+
+    During ``fit`` a small Keras network learns to predict ``y`` from one
+    embedding table per column: the looked-up vectors are concatenated and fed
+    through ``hidden_units`` dense layers to an output suited to the target.
+    The network is then dropped and only the tables are kept; ``transform``
+    replaces each value by its row of its column's table. A fitted encoder is
+    plain numpy: it neither imports nor holds TensorFlow.
+
+    Every column is treated as categorical, whatever its dtype. Missing values
+    (None, NaN, pd.NA) are one category of their own.
+
+    Parameters
+    ----------
+    dims : int, "auto", dict or list of int, default="auto"
+        Width of each column's embedding. An int applies to every column; a
+        dict maps feature names to widths (unlisted columns use "auto"); a
+        list gives one width per column. "auto" uses :func:`auto_dim`:
+        ``min(30, round(1.6 * n_categories ** 0.56))``.
+    categories : "auto" or list of array-like, default="auto"
+        "auto" takes the sorted distinct values of each column. A list gives
+        each column's categories in the order of their table rows; values
+        outside it are unknown.
+    handle_unknown : {"error", "ignore", "infrequent_if_exist"}, \
+            default="infrequent_if_exist"
+        What transform does with a value not seen during fit: raise, encode it
+        as a zero vector, or encode it as the learned vector that unknown and
+        infrequent categories share (the last row of each table).
+    min_frequency : int, float or None, default=None
+        Categories seen fewer times than this (a count, or a fraction of the
+        rows when a float) are infrequent: they share the unknown vector.
+    target_type : {"auto", "binary", "multiclass", "continuous"}, default="auto"
+        The kind of target, decided as TargetEncoder decides it when "auto".
+        Binary trains a sigmoid output with log loss, multiclass a softmax with
+        log loss, continuous a linear output on the standardized target with
+        squared error (one output per column of a 2-D y).
+    hidden_units : tuple of int, default=(64,)
+        Widths of the ReLU layers between the embeddings and the output.
+    dropout : float, default=0.0
+        Dropout rate applied to the concatenated embeddings during training.
+    epochs : int, default=20
+        Most passes over the training rows.
+    batch_size : int, default=1024
+        Rows per gradient step.
+    learning_rate : float, default=1e-3
+        Adam's learning rate.
+    validation_fraction : float, default=0.1
+        Share of the rows held out to choose when to stop. 0 trains on all rows
+        and early stopping then watches the training loss.
+    n_iter_no_change : int or None, default=3
+        Stop after this many epochs without improvement and restore the best
+        weights. None trains for ``epochs`` epochs.
+    dtype : float dtype, default=np.float32
+        Dtype of the embeddings and of the output.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the validation split and the network. With an int, two fits on
+        the same data give identical embeddings on the CPU.
+    verbose : int, default=0
+        1 shows Keras' progress bar, 2 one line per epoch.
+
+    Attributes
+    ----------
+    categories_ : list of ndarray
+        Categories of each column; row ``j`` of ``embeddings_[i]`` belongs to
+        ``categories_[i][j]``.
+    embeddings_ : list of ndarray of shape (n_categories + 1, dims_[i])
+        The learned tables. The last row is the vector of unknown and
+        infrequent categories; infrequent categories' rows are copies of it.
+    dims_ : list of int
+        Embedding width of each column.
+    infrequent_categories_ : list of ndarray or None
+        Infrequent categories of each column, None for a column with none.
+    target_type_ : str
+        "binary", "multiclass" or "continuous".
+    classes_ : ndarray or None
+        The class labels when the target is categorical, otherwise None.
+    history_ : dict of list
+        Per-epoch "loss" (and "val_loss" with a validation split), as Keras'
+        ``History.history``.
+    n_features_in_ : int
+        Number of columns seen during fit.
+    feature_names_in_ : ndarray of str
+        Column names seen during fit, when X has string column names.
+
+    See Also
+    --------
+    sklearn.preprocessing.OneHotEncoder : One column per category, no target.
+    sklearn.preprocessing.TargetEncoder : One number per category (per class),
+        the shrunk target mean.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skembed import EmbeddingEncoder
+    >>> X = pd.DataFrame({"city": ["Paris", "Lyon", "Paris", "Nice"] * 25})
+    >>> y = [1, 0, 1, 0] * 25
+    >>> encoder = EmbeddingEncoder(dims=2, epochs=2, random_state=0).fit(X, y)
+    >>> encoder.transform(pd.DataFrame({"city": ["Lyon", "Rome"]})).shape
+    (2, 2)
+    >>> encoder.get_feature_names_out().tolist()
+    ['city_0', 'city_1']
+    """
+
+    _parameter_constraints = {
+        "dims": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), dict, list],
+        "categories": [StrOptions({"auto"}), list],
+        "handle_unknown": [StrOptions({"error", "ignore", "infrequent_if_exist"})],
+        "min_frequency": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(RealNotInt, 0, 1, closed="neither"),
+            None,
+        ],
+        "target_type": [StrOptions({"auto", "binary", "multiclass", "continuous"})],
+        "hidden_units": [tuple, list],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), None],
+        "dtype": "no_validation",  # checked in fit: any numpy float dtype
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        dims="auto",
+        categories="auto",
+        handle_unknown="infrequent_if_exist",
+        min_frequency=None,
+        target_type="auto",
+        hidden_units=(64,),
+        dropout=0.0,
+        epochs=20,
+        batch_size=1024,
+        learning_rate=1e-3,
+        validation_fraction=0.1,
+        n_iter_no_change=3,
+        dtype=np.float32,
+        random_state=None,
+        verbose=0,
+    ):
+        self.dims = dims
+        self.categories = categories
+        self.handle_unknown = handle_unknown
+        self.min_frequency = min_frequency
+        self.target_type = target_type
+        self.hidden_units = hidden_units
+        self.dropout = dropout
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.dtype = dtype
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fit
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn each column's categories and train their embeddings on ``y``.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            The categorical columns.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            The target the embeddings learn to predict. Required.
+
+        Returns
+        -------
+        self : EmbeddingEncoder
+        """
+        if np.dtype(self.dtype).kind != "f":
+            raise ValueError(f"dtype must be a float dtype, got {self.dtype!r}")
+        hidden_units = self._checked_hidden_units()
+        columns = self._check_X(X, reset=True)
+        target = prepare_target(y, self.target_type, type(self).__name__)
+        check_consistent_length(columns[0], target.values)
+        names = self._feature_names()
+
+        vocabularies = self._fit_vocabularies(columns, names)
+        codes = np.column_stack([v.encode(c) for v, c in zip(vocabularies, columns)])
+        if self.handle_unknown == "error":
+            for i, column in enumerate(columns):
+                self._raise_if_unknown(column, codes[:, i], names[i], "fit")
+        infrequent = self._infrequent_masks(codes, vocabularies)
+        dims = self._resolve_dims(vocabularies, names)
+
+        rng = check_random_state(self.random_state)
+        train, val = self._split(len(codes), rng)
+        trained = [
+            (np.bincount(codes[train, i][codes[train, i] >= 0], minlength=len(v)) > 0)
+            & ~infrequent[i]
+            for i, v in enumerate(vocabularies)
+        ]
+        rows = self._table_rows(codes, vocabularies, trained)
+        rows_train = rows[train]
+        self._relabel_as_unknown(rows_train, vocabularies, rng)
+
+        from ._training import NetworkSpec, train_embeddings
+
+        spec = NetworkSpec(
+            table_sizes=[len(v) + 1 for v in vocabularies],
+            dims=dims,
+            hidden_units=hidden_units,
+            dropout=float(self.dropout),
+            n_outputs=target.n_outputs,
+            activation=target.activation,
+            loss=target.loss,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            learning_rate=float(self.learning_rate),
+            n_iter_no_change=self.n_iter_no_change,
+            verbose=self.verbose,
+        )
+        tables, history = train_embeddings(
+            spec,
+            rows_train,
+            target.values[train],
+            None if val is None else rows[val],
+            None if val is None else target.values[val],
+            seed=int(rng.randint(2**31 - 1)),
+        )
+        for table, seen in zip(tables, trained):
+            # A category the network never trained on is, to it, unknown.
+            table[:-1][~seen] = table[-1]
+
+        self._vocabularies = vocabularies
+        self.categories_ = [v.categories for v in vocabularies]
+        self.embeddings_ = [t.astype(self.dtype, copy=False) for t in tables]
+        self.dims_ = dims
+        self.infrequent_categories_ = [
+            v.categories[mask] if mask.any() else None
+            for v, mask in zip(vocabularies, infrequent)
+        ]
+        self.target_type_ = target.target_type
+        self.classes_ = target.classes
+        self.history_ = history
+        return self
+
+    def _checked_hidden_units(self):
+        units = tuple(self.hidden_units)
+        if not all(isinstance(u, Integral) and u >= 1 for u in units):
+            raise ValueError(
+                f"hidden_units must be a tuple of positive ints, got {self.hidden_units!r}"
+            )
+        return tuple(int(u) for u in units)
+
+    def _fit_vocabularies(self, columns, names):
+        if self.categories == "auto":
+            return [Vocabulary(unique_sorted(c, n)) for c, n in zip(columns, names)]
+        if len(self.categories) != len(columns):
+            raise ValueError(
+                f"categories has {len(self.categories)} entries but X has "
+                f"{len(columns)} columns; give one array-like per column."
+            )
+        vocabularies = []
+        for given, name in zip(self.categories, names):
+            try:
+                vocabularies.append(Vocabulary(np.array(given)))
+            except ValueError as error:
+                raise ValueError(f"categories for column {name!r}: {error}") from None
+        return vocabularies
+
+    def _infrequent_masks(self, codes, vocabularies):
+        if self.min_frequency is None:
+            return [np.zeros(len(v), dtype=bool) for v in vocabularies]
+        threshold = self.min_frequency
+        if isinstance(threshold, RealNotInt):
+            threshold = threshold * len(codes)
+        return [
+            np.bincount(codes[:, i][codes[:, i] >= 0], minlength=len(v)) < threshold
+            for i, v in enumerate(vocabularies)
+        ]
+
+    def _resolve_dims(self, vocabularies, names):
+        auto = [auto_dim(len(v)) for v in vocabularies]
+        if self.dims == "auto":
+            return auto
+        if isinstance(self.dims, Integral):
+            return [int(self.dims)] * len(vocabularies)
+        if isinstance(self.dims, dict):
+            unknown = [k for k in self.dims if k not in names]
+            if unknown:
+                raise ValueError(
+                    f"dims names columns that X does not have: {unknown}; "
+                    f"the columns are {list(names)}"
+                )
+            dims = [self.dims.get(name, d) for name, d in zip(names, auto)]
+        else:
+            if len(self.dims) != len(vocabularies):
+                raise ValueError(
+                    f"dims has {len(self.dims)} entries but X has {len(vocabularies)} columns"
+                )
+            dims = list(self.dims)
+        if not all(isinstance(d, Integral) and d >= 1 for d in dims):
+            raise ValueError(f"every entry of dims must be a positive int, got {self.dims!r}")
+        return [int(d) for d in dims]
+
+    def _split(self, n_samples, rng):
+        """Indices of the training rows, and of the validation rows or None."""
+        order = rng.permutation(n_samples)
+        if self.validation_fraction == 0:
+            return order, None
+        n_val = max(1, round(self.validation_fraction * n_samples))
+        if n_val >= n_samples:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} leaves no training rows "
+                f"out of {n_samples} sample(s); pass more rows or set it to 0."
+            )
+        return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+    @staticmethod
+    def _table_rows(codes, vocabularies, trained):
+        """Map category codes to table rows: untrained categories share the last."""
+        rows = np.empty(codes.shape, dtype=np.int32)
+        for i, (vocabulary, seen) in enumerate(zip(vocabularies, trained)):
+            row_of_code = np.where(seen, np.arange(len(vocabulary)), vocabulary.unknown_row)
+            # Code -1 (unknown) picks the appended last entry.
+            row_of_code = np.append(row_of_code, vocabulary.unknown_row)
+            rows[:, i] = row_of_code[codes[:, i]]
+        return rows
+
+    @staticmethod
+    def _relabel_as_unknown(rows, vocabularies, rng):
+        """Send a small random share of each column's values to the unknown row."""
+        n_unknown = max(1, round(UNKNOWN_SHARE * len(rows)))
+        for i, vocabulary in enumerate(vocabularies):
+            picked = rng.choice(len(rows), size=min(n_unknown, len(rows)), replace=False)
+            rows[picked, i] = vocabulary.unknown_row
+
+    # ------------------------------------------------------------ transform
+
+    def transform(self, X):
+        """Replace each value by its category's embedding vector.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        X_out : ndarray of shape (n_samples, sum(dims_))
+            Each column's vectors side by side, in input order.
+        """
+        check_is_fitted(self)
+        columns = self._check_X(X, reset=False)
+        names = self._feature_names()
+        out = np.empty((len(columns[0]), sum(self.dims_)), dtype=self.embeddings_[0].dtype)
+        start = 0
+        for column, vocabulary, table, name in zip(
+            columns, self._vocabularies, self.embeddings_, names
+        ):
+            stop = start + table.shape[1]
+            codes = vocabulary.encode(column)
+            unknown = codes == UNKNOWN
+            has_unknown = unknown.any()
+            if has_unknown:
+                self._raise_if_unknown(column, codes, name, "transform")
+                codes[unknown] = vocabulary.unknown_row
+            # mode="clip" lets take write into the strided slice without a buffer;
+            # every code is a valid row by now.
+            np.take(table, codes, axis=0, out=out[:, start:stop], mode="clip")
+            if has_unknown and self.handle_unknown == "ignore":
+                out[unknown, start:stop] = 0
+            start = stop
+        return out
+
+    def _raise_if_unknown(self, column, codes, name, stage):
+        if self.handle_unknown != "error":
+            return
+        unknown = codes == UNKNOWN
+        if unknown.any():
+            values = pd.unique(np.asarray(column, dtype=object)[unknown])[:5]
+            raise ValueError(
+                f"Found unknown categories {list(values)} in column {name!r} during "
+                f"{stage}; set handle_unknown='infrequent_if_exist' or 'ignore' to "
+                "encode them anyway."
+            )
+
+    def inverse_transform(self, X):
+        """Map vectors back to categories: per column, the nearest category.
+
+        A vector nearest the unknown row (or, with ``handle_unknown="ignore"``,
+        an all-zero vector) maps to None, as in OneHotEncoder.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, sum(dims_))
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features_in_)
+        """
+        check_is_fitted(self)
+        X = check_array(X, dtype=[np.float64, np.float32], input_name="X")
+        width = sum(self.dims_)
+        if X.shape[1] != width:
+            raise ValueError(
+                f"X has {X.shape[1]} columns, but the encoded output has {width} "
+                f"(dims_={self.dims_})"
+            )
+        result = np.empty((len(X), self.n_features_in_), dtype=object)
+        start = 0
+        for i, (table, categories) in enumerate(zip(self.embeddings_, self.categories_)):
+            block = X[:, start : start + table.shape[1]]
+            start += table.shape[1]
+            nearest = _nearest_rows(block, table)
+            unknown = (table[nearest] == table[-1]).all(axis=1)
+            if self.handle_unknown == "ignore":
+                unknown |= ~block.any(axis=1)
+            column = categories.astype(object)[np.minimum(nearest, len(categories) - 1)]
+            column[unknown] = None
+            result[:, i] = column
+        if not (result == None).any():  # noqa: E711 (elementwise comparison)
+            result = result.astype(np.result_type(*self.categories_))
+        return result
+
+    # -------------------------------------------------------------- helpers
+
+    def get_feature_names_out(self, input_features=None):
+        """Output column names: ``"{feature}_{j}"`` for j in range(dims_[i]).
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input names; defaults to ``feature_names_in_`` or ``x0, x1, ...``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        check_is_fitted(self)
+        input_features = _check_feature_names_in(self, input_features)
+        return np.asarray(
+            [f"{name}_{j}" for name, dim in zip(input_features, self.dims_) for j in range(dim)],
+            dtype=object,
+        )
+
+    def get_embeddings(self, feature):
+        """One column's embedding table as a DataFrame indexed by category.
+
+        Parameters
+        ----------
+        feature : str or int
+            The column's name, or its position.
+
+        Returns
+        -------
+        embeddings : DataFrame of shape (n_categories, dims_[i])
+        """
+        check_is_fitted(self)
+        names = self._feature_names()
+        if isinstance(feature, Integral) and not isinstance(feature, bool):
+            if not 0 <= feature < len(names):
+                raise ValueError(f"feature position {feature} is out of range 0..{len(names) - 1}")
+            i = int(feature)
+        elif feature in names:
+            i = names.index(feature)
+        else:
+            raise ValueError(f"Unknown feature {feature!r}; the features are {names}")
+        start = sum(self.dims_[:i])
+        columns = self.get_feature_names_out()[start : start + self.dims_[i]]
+        return pd.DataFrame(
+            self.embeddings_[i][:-1],
+            index=pd.Index(self.categories_[i], name=names[i]),
+            columns=columns,
+        )
+
+    def _feature_names(self):
+        return list(_check_feature_names_in(self, None))
+
+    def _check_X(self, X, *, reset):
+        """Validate X and return its columns, without copying or converting them."""
+        if sp.issparse(X):
+            raise TypeError(
+                f"{type(self).__name__} does not accept sparse input; pass a dense "
+                "array or a DataFrame of categorical columns."
+            )
+        if isinstance(X, pd.DataFrame):
+            if X.shape[0] == 0 or X.shape[1] == 0:
+                raise ValueError(
+                    f"Found a DataFrame of shape {X.shape}; at least one sample and one "
+                    "column are required."
+                )
+        else:
+            X = check_array(X, dtype=None, ensure_all_finite=False, input_name="X")
+            if X.dtype.kind in "US":
+                X = X.astype(object)
+        validate_data(self, X, reset=reset, skip_check_array=True)
+        if isinstance(X, pd.DataFrame):
+            return [X.iloc[:, i] for i in range(X.shape[1])]
+        return [X[:, i] for i in range(X.shape[1])]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.categorical = True
+        tags.input_tags.string = True
+        tags.input_tags.allow_nan = True
+        tags.target_tags.required = True
+        # The output dtype is the `dtype` parameter, whatever the input.
+        tags.transformer_tags.preserves_dtype = []
+        return tags
+
+
+def _nearest_rows(vectors, table, chunk_elements=2**22):
+    """Index of the row of ``table`` nearest (Euclidean) to each of ``vectors``."""
+    table = table.astype(np.float64)
+    half_norms = 0.5 * np.einsum("ij,ij->i", table, table)
+    nearest = np.empty(len(vectors), dtype=np.intp)
+    step = max(1, chunk_elements // len(table))
+    for start in range(0, len(vectors), step):
+        chunk = vectors[start : start + step]
+        # |v - t|^2 / 2 = |v|^2 / 2 - v.t + |t|^2 / 2; the first term is constant per row.
+        nearest[start : start + step] = np.argmin(half_norms - chunk @ table.T, axis=1)
+    return nearest

@@ -1,0 +1,90 @@
+"""Target type detection and the network output that suits each type.
+
+Numpy world: the output layer and loss are named by strings that the training
+module hands to Keras.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.utils import check_array
+from sklearn.utils.multiclass import type_of_target
+
+_AUTO_TYPES = {
+    "binary": "binary",
+    "multiclass": "multiclass",
+    "continuous": "continuous",
+    "continuous-multioutput": "continuous",
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target made ready for training, and the output layer it needs."""
+
+    values: np.ndarray  # 0/1 floats, class indices, or standardized floats
+    target_type: str
+    classes: np.ndarray | None
+    n_outputs: int
+    activation: str
+    loss: str
+
+
+def prepare_target(y, target_type, estimator_name):
+    """Check ``y``, resolve ``target_type="auto"`` and encode y for the network.
+
+    The types are decided as scikit-learn's TargetEncoder decides them: two
+    classes are binary, more are multiclass, floats are continuous. A 2-D
+    continuous y trains one output per column.
+    """
+    if y is None:
+        raise ValueError(
+            f"This {estimator_name} estimator requires y to be passed, but the target "
+            "y is None: the embeddings are learned by predicting the target."
+        )
+    y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if target_type == "auto":
+        detected = type_of_target(y, input_name="y")
+        if detected not in _AUTO_TYPES:
+            raise ValueError(
+                f"Unknown label type {detected!r} for y; set target_type to "
+                "'binary', 'multiclass' or 'continuous'."
+            )
+        target_type = _AUTO_TYPES[detected]
+    if y.ndim == 2 and target_type != "continuous":
+        raise ValueError(
+            f"y has shape {y.shape}: only a continuous target may have several columns."
+        )
+
+    if target_type == "continuous":
+        try:
+            values = np.asarray(y, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError("target_type='continuous' needs a numeric y") from None
+        if not np.isfinite(values).all():
+            raise ValueError("y contains NaN or infinity")
+        values = values.reshape(len(values), -1)
+        scale = values.std(axis=0)
+        scale[scale == 0] = 1.0
+        values = (values - values.mean(axis=0)) / scale
+        return Target(values.astype(np.float32), "continuous", None, values.shape[1],
+                      "linear", "mean_squared_error")
+
+    classes, indices = np.unique(y, return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError(
+            f"y has only one class ({classes[0]!r}); a classification target needs at "
+            "least two."
+        )
+    if target_type == "binary":
+        if len(classes) > 2:
+            raise ValueError(
+                f"target_type='binary' but y has {len(classes)} classes; use "
+                "'multiclass' or 'auto'."
+            )
+        return Target(indices.astype(np.float32).reshape(-1, 1), "binary", classes, 1,
+                      "sigmoid", "binary_crossentropy")
+    return Target(indices.astype(np.int32), "multiclass", classes, len(classes),
+                  "softmax", "sparse_categorical_crossentropy")

@@ -1,0 +1,97 @@
+"""One column's categories and the mapping of values to row indices.
+
+Numpy world: imports numpy and pandas only.
+
+A column of ``n`` categories owns an embedding table of ``n + 1`` rows. Row ``i``
+belongs to ``categories[i]``; the last row, ``n``, is shared by unknown values
+(and, after fit, copied into the rows of infrequent categories). Missing values
+(None, NaN, pd.NA) are one category, stored as ``np.nan``.
+"""
+
+import numpy as np
+import pandas as pd
+
+#: The code :meth:`Vocabulary.encode` gives a value that is not a known category.
+UNKNOWN = -1
+
+
+def _is_missing(values):
+    return np.asarray(pd.isna(values), dtype=bool)
+
+
+def unique_sorted(column, name):
+    """The distinct values of ``column``, sorted as OneHotEncoder sorts them.
+
+    Non-missing values come first in ascending order; one ``np.nan`` stands last
+    for all missing values, if there are any.
+    """
+    uniques = pd.unique(column)
+    missing = _is_missing(uniques)
+    present = np.asarray(uniques[~missing] if missing.any() else uniques)
+    if present.dtype.kind in "OUST":
+        present = present.astype(object)
+    try:
+        present = np.sort(present)
+    except TypeError:
+        types = sorted({type(v).__name__ for v in present})
+        raise TypeError(
+            f"Column {name!r} mixes values of types {types}; an encoder needs the "
+            "values of one column to be all strings or all numbers. Convert the "
+            "column first, for example with .astype(str)."
+        ) from None
+    if missing.any():
+        if present.dtype.kind != "f":
+            present = present.astype(object)
+        present = np.append(present, np.nan)
+    return present
+
+
+class Vocabulary:
+    """Categories of one column, with a hash table from value to row index.
+
+    Parameters
+    ----------
+    categories : 1-D array
+        Distinct values; at most one may be missing (None or NaN).
+    """
+
+    def __init__(self, categories):
+        categories = np.asarray(categories)
+        missing = _is_missing(categories)
+        if missing.sum() > 1:
+            raise ValueError("categories may contain only one missing value")
+        self.categories = categories
+        self.missing_code = int(np.flatnonzero(missing)[0]) if missing.any() else UNKNOWN
+        self._index = pd.Index(categories, dtype=categories.dtype, copy=False)
+        if not self._index.is_unique:
+            duplicated = self._index[self._index.duplicated()].unique()[:5].tolist()
+            raise ValueError(f"categories contain duplicates: {duplicated}")
+
+    def __len__(self):
+        return len(self.categories)
+
+    @property
+    def unknown_row(self):
+        """Index of the table row shared by unknown and infrequent values."""
+        return len(self.categories)
+
+    def encode(self, column):
+        """Row index of each value of ``column``; :data:`UNKNOWN` where unknown.
+
+        A pandas ``category`` column is encoded by remapping its codes: the hash
+        lookup then runs over its categories only, not over every row.
+        """
+        if isinstance(getattr(column, "dtype", None), pd.CategoricalDtype):
+            column = pd.Series(column, copy=False)
+            by_code = self._lookup(column.cat.categories)
+            # Code -1 (missing) picks the appended last entry.
+            by_code = np.append(by_code, self.missing_code)
+            return by_code[column.cat.codes.to_numpy()]
+        return self._lookup(column)
+
+    def _lookup(self, values):
+        codes = self._index.get_indexer(values)
+        if self.missing_code != UNKNOWN:
+            # The hash table matches NaN to NaN but not None or pd.NA to NaN.
+            codes[_is_missing(values)] = self.missing_code
+        return codes

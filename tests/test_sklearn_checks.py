@@ -1,0 +1,16 @@
+"""scikit-learn's own estimator checks."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skembed import EmbeddingEncoder
+
+# Few epochs keep the ~50 checks fast; every check still trains a real network.
+EXPECTED_FAILED_CHECKS = {}
+
+
+@parametrize_with_checks(
+    [EmbeddingEncoder(epochs=2, random_state=0)],
+    expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS,
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
