@@ -535,9 +535,16 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
                     "column are required."
                 )
         else:
-            X = check_array(X, dtype=None, ensure_all_finite=False, input_name="X")
-            if X.dtype.kind in "US":
-                X = X.astype(object)
+            converted = check_array(X, dtype=None, ensure_all_finite=False, input_name="X")
+            if converted.dtype.kind in "US":
+                # As OneHotEncoder: a list mixing strings and numbers keeps its
+                # numbers as numbers rather than numpy's strings.
+                dtype_given = hasattr(X, "dtype")
+                X = converted.astype(object) if dtype_given else check_array(
+                    X, dtype=object, ensure_all_finite=False, input_name="X"
+                )
+            else:
+                X = converted
         validate_data(self, X, reset=reset, skip_check_array=True)
         if isinstance(X, pd.DataFrame):
             return [X.iloc[:, i] for i in range(X.shape[1])]

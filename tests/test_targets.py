@@ -1,0 +1,55 @@
+import numpy as np
+import pytest
+
+from skembed._targets import prepare_target
+
+
+def test_binary_labels_become_zero_one_with_sigmoid():
+    target = prepare_target(np.array(["no", "yes", "no"]), "auto", "E")
+    assert target.target_type == "binary"
+    assert target.classes.tolist() == ["no", "yes"]
+    assert target.values.ravel().tolist() == [0, 1, 0]
+    assert (target.n_outputs, target.activation) == (1, "sigmoid")
+
+
+def test_multiclass_gets_softmax_over_classes():
+    target = prepare_target([2, 0, 1, 2], "auto", "E")
+    assert target.target_type == "multiclass"
+    assert target.values.tolist() == [2, 0, 1, 2]
+    assert (target.n_outputs, target.activation) == (3, "softmax")
+
+
+def test_continuous_target_is_standardized():
+    target = prepare_target([1.5, 2.5, 4.0, 8.0], "auto", "E")
+    assert target.target_type == "continuous" and target.classes is None
+    assert target.activation == "linear"
+    np.testing.assert_allclose(target.values.mean(), 0, atol=1e-6)
+    np.testing.assert_allclose(target.values.std(), 1, atol=1e-6)
+
+
+def test_two_dimensional_continuous_target_trains_one_output_per_column():
+    y = np.column_stack([np.arange(6.0), np.arange(6.0) ** 2 + 0.5])
+    target = prepare_target(y, "auto", "E")
+    assert target.n_outputs == 2 and target.values.shape == (6, 2)
+
+
+def test_integer_target_can_be_declared_continuous():
+    target = prepare_target([1, 2, 3, 1], "continuous", "E")
+    assert target.target_type == "continuous"
+
+
+@pytest.mark.parametrize(
+    "y, target_type, message",
+    [
+        (None, "auto", "requires y to be passed"),
+        ([1, 1, 1], "auto", "only one class"),
+        ([0, 1, 2], "binary", "3 classes"),
+        ([0.5, np.nan, 1.0], "auto", "NaN"),
+        ([0.5, np.inf, 1.0], "continuous", "infinity"),
+        (np.array([[0, 1], [1, 0], [1, 1]]), "auto", "Unknown label type"),
+        (np.array([[0, 1], [1, 0], [1, 1]]), "binary", "only a continuous target"),
+    ],
+)
+def test_bad_targets_raise_a_clear_error(y, target_type, message):
+    with pytest.raises(ValueError, match=message):
+        prepare_target(y, target_type, "E")

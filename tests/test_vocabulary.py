@@ -1,0 +1,57 @@
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.preprocessing import OneHotEncoder
+
+from skembed._vocabulary import UNKNOWN, Vocabulary, unique_sorted
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        np.array(["b", "a", "c", "a"], dtype=object),
+        np.array([3, 1, 2, 3]),
+        np.array([2.5, np.nan, -1.0, 2.5]),
+        np.array([True, False, True]),
+    ],
+)
+def test_categories_sorted_as_one_hot_encoder_sorts_them(column):
+    expected = OneHotEncoder().fit(column.reshape(-1, 1)).categories_[0]
+    np.testing.assert_array_equal(unique_sorted(column, "x"), expected)
+
+
+def test_missing_values_are_one_category_stored_last():
+    column = pd.Series(["b", None, "a", np.nan, pd.NA], dtype=object)
+    categories = unique_sorted(column, "x")
+    assert categories[:2].tolist() == ["a", "b"]
+    assert len(categories) == 3 and pd.isna(categories[2])
+    codes = Vocabulary(categories).encode(column)
+    assert codes.tolist() == [1, 2, 0, 2, 2]
+
+
+def test_mixed_types_raise_naming_the_column():
+    with pytest.raises(TypeError, match="Column 'zip' mixes values of types"):
+        unique_sorted(np.array(["a", 1], dtype=object), "zip")
+
+
+def test_unknown_values_get_the_unknown_code():
+    vocabulary = Vocabulary(np.array(["a", "b"], dtype=object))
+    assert vocabulary.encode(np.array(["b", "z", None], dtype=object)).tolist() == [
+        1,
+        UNKNOWN,
+        UNKNOWN,
+    ]
+    assert vocabulary.unknown_row == 2
+
+
+def test_category_dtype_is_encoded_like_its_values():
+    values = pd.Series(["x", "y", None, "w", "y"], dtype="category")
+    vocabulary = Vocabulary(np.array(["w", "y", np.nan], dtype=object))
+    expected = vocabulary.encode(values.astype(object))
+    np.testing.assert_array_equal(vocabulary.encode(values), expected)
+    assert expected.tolist() == [UNKNOWN, 1, 2, 0, 1]
+
+
+def test_duplicated_categories_are_rejected():
+    with pytest.raises(ValueError, match="duplicates"):
+        Vocabulary(np.array(["a", "b", "a"], dtype=object))
