@@ -19,7 +19,7 @@ $(VENV)/.bench-installed: pyproject.toml | $(VENV)/bin/python
 	touch $@
 
 test: $(VENV)/.test-installed
-	$(PY) -m pytest tests
+	$(PY) -m pytest
 
 bench: $(VENV)/.bench-installed
 	$(PY) -m benchmarks.default $(BENCH_ARGS)
