@@ -33,9 +33,11 @@ class Target:
 def prepare_target(y, target_type, estimator_name):
     """Check ``y``, resolve ``target_type="auto"`` and encode y for the network.
 
-    The types are decided as scikit-learn's TargetEncoder decides them: two
-    classes are binary, more are multiclass, floats are continuous. A 2-D
-    continuous y trains one output per column.
+    The types are decided as scikit-learn's TargetEncoder decides them (two
+    values are binary, more integers or strings are multiclass, non-integer
+    floats are continuous), except that a float y with more than two values
+    is continuous even when its values are whole numbers. A 2-D continuous y
+    trains one output per column.
     """
     if y is None:
         raise ValueError(
@@ -53,6 +55,11 @@ def prepare_target(y, target_type, estimator_name):
                 "'binary', 'multiclass' or 'continuous'."
             )
         target_type = _AUTO_TYPES[detected]
+        if target_type == "multiclass" and y.dtype.kind == "f":
+            # scikit-learn calls integer-valued floats (delays in whole minutes,
+            # counts) classes; a float target with more than two values is
+            # far more often a quantity to regress on.
+            target_type = "continuous"
     if y.ndim == 2 and target_type != "continuous":
         raise ValueError(
             f"y has shape {y.shape}: only a continuous target may have several columns."

@@ -44,11 +44,11 @@ def train_embeddings(spec, codes, y, codes_val, y_val, seed):
 
     model = _build_model(spec, next_seed)
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=spec.learning_rate),
+        optimizer=_RowwiseAdam(learning_rate=spec.learning_rate, name="rowwise_adam"),
         loss=spec.loss,
     )
-    train = _batches(codes, y, spec.batch_size, shuffle_seed=next_seed())
-    validation = None if codes_val is None else _batches(codes_val, y_val, spec.batch_size)
+    train = _shuffled_batches(codes, y, spec.batch_size, spec.epochs, seed=next_seed())
+    validation = None if codes_val is None else _ordered_batches(codes_val, y_val, spec.batch_size)
     callbacks = []
     if spec.n_iter_no_change is not None:
         callbacks.append(
@@ -62,6 +62,7 @@ def train_embeddings(spec, codes, y, codes_val, y_val, seed):
         train,
         validation_data=validation,
         epochs=spec.epochs,
+        steps_per_epoch=-(-len(codes) // spec.batch_size),
         callbacks=callbacks,
         shuffle=False,  # the dataset shuffles itself, seeded
         verbose=spec.verbose,
@@ -71,6 +72,37 @@ def train_embeddings(spec, codes, y, codes_val, y_val, seed):
         for i in range(len(spec.dims))
     ]
     return tables, {k: [float(v) for v in vs] for k, vs in history.history.items()}
+
+
+class _RowwiseAdam(keras.optimizers.Adam):
+    """Adam that updates only the embedding rows a batch looked up.
+
+    Keras' Adam densifies the sparse gradient of an embedding table and then
+    rewrites the whole table and both of its moment estimates at every step,
+    so a step costs time in proportion to the number of categories. Here a
+    sparse gradient updates the moments and the weights of its rows alone (as
+    "lazy" Adam does); the dense layers get Keras' ordinary update.
+    """
+
+    def update_step(self, gradient, variable, learning_rate):
+        if not isinstance(gradient, tf.IndexedSlices):
+            return super().update_step(gradient, variable, learning_rate)
+        rows, position = tf.unique(gradient.indices)
+        grad = tf.math.unsorted_segment_sum(gradient.values, position, tf.shape(rows)[0])
+        grad = tf.cast(grad, variable.dtype)
+        step = tf.cast(self.iterations + 1, variable.dtype)
+        alpha = tf.cast(learning_rate, variable.dtype) * tf.sqrt(
+            1 - tf.pow(tf.cast(self.beta_2, variable.dtype), step)
+        ) / (1 - tf.pow(tf.cast(self.beta_1, variable.dtype), step))
+        index = self._get_variable_index(variable)
+        m, v = self._momentums[index], self._velocities[index]
+        m_rows = tf.gather(m, rows) * self.beta_1 + grad * (1 - self.beta_1)
+        v_rows = tf.gather(v, rows) * self.beta_2 + tf.square(grad) * (1 - self.beta_2)
+        self.assign(m, tf.IndexedSlices(m_rows, rows))
+        self.assign(v, tf.IndexedSlices(v_rows, rows))
+        self.assign_sub(
+            variable, tf.IndexedSlices(alpha * m_rows / (tf.sqrt(v_rows) + self.epsilon), rows)
+        )
 
 
 def _build_model(spec, next_seed):
@@ -101,10 +133,31 @@ def _build_model(spec, next_seed):
     return keras.Model(inputs, outputs)
 
 
-def _batches(codes, y, batch_size, shuffle_seed=None):
-    data = tf.data.Dataset.from_tensor_slices((codes, y))
-    if shuffle_seed is not None:
-        # An operation-level seed makes the order reproducible without setting
-        # TensorFlow's global seed.
-        data = data.shuffle(len(codes), seed=shuffle_seed, reshuffle_each_iteration=True)
-    return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+def _shuffled_batches(codes, y, batch_size, epochs, seed):
+    """Every epoch, the rows in a new order, in batches of gathered rows.
+
+    The order is drawn per epoch by a stateless shuffle of the row indices,
+    seeded by ``(seed, epoch)``: reproducible without TensorFlow's global seed,
+    and about three times faster than tf.data's element-wise shuffle buffer.
+    The data enter as one element rather than as graph constants, so large
+    arrays neither bloat nor overflow the graph.
+    """
+    n = len(codes)
+
+    def epoch_indices(epoch):
+        order = tf.random.experimental.stateless_shuffle(
+            tf.range(n, dtype=tf.int64), seed=tf.stack([tf.constant(seed, tf.int64), epoch])
+        )
+        starts = tf.data.Dataset.range(0, n, batch_size)
+        return starts.map(lambda start: order[start : start + batch_size])
+
+    indices = tf.data.Dataset.range(epochs).flat_map(epoch_indices)
+    data = tf.data.Dataset.from_tensors((codes, y)).repeat()
+    batches = tf.data.Dataset.zip(data, indices).map(
+        lambda arrays, rows: (tf.gather(arrays[0], rows), tf.gather(arrays[1], rows))
+    )
+    return batches.prefetch(tf.data.AUTOTUNE)
+
+
+def _ordered_batches(codes, y, batch_size):
+    return tf.data.Dataset.from_tensor_slices((codes, y)).batch(batch_size)

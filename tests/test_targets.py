@@ -33,6 +33,12 @@ def test_two_dimensional_continuous_target_trains_one_output_per_column():
     assert target.n_outputs == 2 and target.values.shape == (6, 2)
 
 
+def test_whole_number_floats_are_continuous_but_float_labels_binary():
+    assert prepare_target(np.array([-5.0, 0.0, 12.0, 3.0]), "auto", "E").target_type == "continuous"
+    assert prepare_target(np.array([0.0, 1.0, 1.0]), "auto", "E").target_type == "binary"
+    assert prepare_target(np.array([0, 5, 12, 3]), "auto", "E").target_type == "multiclass"
+
+
 def test_integer_target_can_be_declared_continuous():
     target = prepare_target([1, 2, 3, 1], "continuous", "E")
     assert target.target_type == "continuous"

@@ -1,0 +1,127 @@
+"""Measuring helpers shared by the benchmarks: wall time, peak memory, machine.
+
+Peak memory is the process' resident set size (RSS) sampled from
+``/proc/self/statm`` by a background thread, not ``tracemalloc``: TensorFlow
+allocates outside Python's allocator, and tracemalloc would not see it.
+"""
+
+import os
+import platform
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def current_rss():
+    """Resident memory of this process in bytes, or None where /proc is missing."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * _PAGE_SIZE
+    except OSError:
+        return None
+
+
+class _PeakSampler(threading.Thread):
+    """Polls the RSS every ``interval`` seconds and keeps the highest value."""
+
+    def __init__(self, interval):
+        super().__init__(daemon=True)
+        self.interval = interval
+        self.peak = current_rss()
+        self._done = threading.Event()
+
+    def run(self):
+        while not self._done.wait(self.interval):
+            rss = current_rss()
+            if rss is not None and rss > self.peak:
+                self.peak = rss
+
+    def stop(self):
+        self._done.set()
+        self.join()
+        # One last reading so that a step shorter than the interval still counts.
+        rss = current_rss()
+        if rss is not None and rss > self.peak:
+            self.peak = rss
+
+
+@dataclass
+class Measurement:
+    """Filled in when the ``measure()`` block exits."""
+
+    seconds: float = float("nan")
+    #: Highest RSS during the block minus the RSS at its start (bytes); NaN
+    #: without /proc. Memory freed earlier and reused is not counted, so this is
+    #: the growth the step caused, a lower bound of what it allocated.
+    peak_bytes: float = float("nan")
+
+
+@contextmanager
+def measure(interval=0.01):
+    """Time a block and record its peak memory growth.
+
+    >>> with measure() as m:
+    ...     _ = sum(range(10))
+    >>> m.seconds >= 0
+    True
+    """
+    result = Measurement()
+    start_rss = current_rss()
+    sampler = None
+    if start_rss is not None:
+        sampler = _PeakSampler(interval)
+        sampler.start()
+    start = time.perf_counter()
+    try:
+        yield result
+    finally:
+        result.seconds = time.perf_counter() - start
+        if sampler is not None:
+            sampler.stop()
+            result.peak_bytes = max(0, sampler.peak - start_rss)
+
+
+def nbytes(matrix):
+    """Memory held by a dense array or a scipy sparse matrix, in bytes."""
+    if sp.issparse(matrix):
+        matrix = matrix.tocsr()
+        return matrix.data.nbytes + matrix.indices.nbytes + matrix.indptr.nbytes
+    return np.asarray(matrix).nbytes
+
+
+def machine_info():
+    """Lines describing where the benchmark ran, for the top of its output."""
+    import sklearn
+
+    lines = {
+        "cpus": os.cpu_count(),
+        "cpus usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scikit-learn": sklearn.__version__,
+    }
+    try:
+        import tensorflow as tf
+
+        lines["tensorflow"] = tf.__version__
+    except ImportError:
+        lines["tensorflow"] = "not installed"
+    if hasattr(os, "getloadavg"):
+        # Other work on the machine slows OpenMP code (HistGradientBoosting)
+        # far more than its share of the CPU: say whether there was any.
+        lines["load average at start"] = "%.2f %.2f %.2f" % os.getloadavg()
+    try:
+        with open("/proc/meminfo") as meminfo:
+            kb = int(meminfo.readline().split()[1])
+        lines["memory"] = f"{kb / 2**20:.1f} GiB"
+    except OSError:
+        pass
+    return lines

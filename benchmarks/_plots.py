@@ -1,0 +1,86 @@
+"""PNG plots of benchmark results (matplotlib imported lazily: tests lack it)."""
+
+import numpy as np
+
+
+def _panels(results):
+    """(title, rows) for each (data set, task), in order of appearance."""
+    keys = results[["dataset", "task"]].drop_duplicates().itertuples(index=False)
+    return [
+        (f"{d} / {t}", results[(results["dataset"] == d) & (results["task"] == t)])
+        for d, t in keys
+    ]
+
+
+def _grouped_bars(ax, groups, series, values, errors=None):
+    """Bars of values[s][g] for each group g, one colour per series s; NaN is labelled n/a."""
+    width = 0.8 / len(series)
+    x = np.arange(len(groups))
+    for i, name in enumerate(series):
+        heights = np.array([values[name].get(g, np.nan) for g in groups], dtype=float)
+        err = None if errors is None else [errors[name].get(g, 0.0) for g in groups]
+        positions = x + (i - (len(series) - 1) / 2) * width
+        ax.bar(positions, np.nan_to_num(heights), width, yerr=err, label=name)
+        for pos, h in zip(positions, heights):
+            if np.isnan(h):
+                # x in data, y in axes units: stays inside whatever the y limits.
+                ax.text(pos, 0.02, "n/a", ha="center", va="bottom", fontsize=7, rotation=90,
+                        transform=ax.get_xaxis_transform())  # fmt: skip
+    ax.set_xticks(x, groups)
+
+
+def plot_scores(results, path):
+    """Test score per encoder and model, one panel per data set and task."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = _panels(results)
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
+    for ax, (title, rows) in zip(axes[0], panels):
+        stats = rows.groupby(["encoder", "model"], sort=False)["score"].agg(["mean", "std"])
+        encoders = list(dict.fromkeys(rows["encoder"]))
+        models = list(dict.fromkeys(rows["model"]))
+        means = {e: stats.loc[e, "mean"].to_dict() for e in encoders}
+        stds = {e: stats.loc[e, "std"].fillna(0).to_dict() for e in encoders}
+        _grouped_bars(ax, models, encoders, means, stds)
+        metric = rows["metric"].iloc[0]
+        ax.set_title(title)
+        ax.set_ylabel(f"test {metric} ({'higher' if metric == 'roc_auc' else 'lower'} is better)")
+        if metric == "roc_auc":
+            ax.set_ylim(0.5, max(0.55, np.nanmax(rows["score"].to_numpy(dtype=float)) + 0.03))
+    axes[0][0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def plot_times(results, path):
+    """Encoder fit and transform seconds per encoder, one panel per data set and task."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = _panels(results)
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
+    for ax, (title, rows) in zip(axes[0], panels):
+        # The encoder's times repeat on each of its model rows; one per seed suffices.
+        per_fit = rows.drop_duplicates(["encoder", "seed"])
+        times = per_fit.groupby("encoder", sort=False)[["encoder_fit_s", "encoder_transform_s"]]
+        means = times.mean()
+        encoders = list(means.index)
+        values = {
+            "fit (fit_transform on train)": means["encoder_fit_s"].to_dict(),
+            "transform (train + test)": means["encoder_transform_s"].to_dict(),
+        }
+        _grouped_bars(ax, encoders, list(values), values)
+        ax.set_yscale("log")
+        ax.set_title(title)
+        ax.set_ylabel("seconds (log scale)")
+        ax.tick_params(axis="x", labelsize=8, labelrotation=15)
+    axes[0][0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

