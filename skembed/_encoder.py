@@ -230,23 +230,27 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         names = self._feature_names()
 
         vocabularies = self._fit_vocabularies(columns, names)
-        codes = np.column_stack([v.encode(c) for v, c in zip(vocabularies, columns)])
-        if self.handle_unknown == "error":
-            for i, column in enumerate(columns):
+        # The one integer array fit keeps: category codes, turned in place
+        # into table rows below. The network reads its batches from it by
+        # index, so the split makes no copies.
+        codes = np.empty((len(columns[0]), len(columns)), dtype=np.int32)
+        for i, (vocabulary, column) in enumerate(zip(vocabularies, columns)):
+            codes[:, i] = vocabulary.encode(column)
+            if self.handle_unknown == "error":
                 self._raise_if_unknown(column, codes[:, i], names[i], "fit")
-        infrequent = self._infrequent_masks(codes, vocabularies)
+        counts = [_count_codes(codes[:, i], len(v)) for i, v in enumerate(vocabularies)]
+        infrequent = self._infrequent_masks(counts, len(codes))
         dims = self._resolve_dims(vocabularies, names)
 
         rng = check_random_state(self.random_state)
         train, val = self._split(len(codes), rng)
         trained = [
-            (np.bincount(codes[train, i][codes[train, i] >= 0], minlength=len(v)) > 0)
-            & ~infrequent[i]
-            for i, v in enumerate(vocabularies)
+            (count - (0 if val is None else _count_codes(codes[val, i], len(count))) > 0)
+            & ~rare
+            for i, (count, rare) in enumerate(zip(counts, infrequent))
         ]
-        rows = self._table_rows(codes, vocabularies, trained)
-        rows_train = rows[train]
-        self._relabel_as_unknown(rows_train, vocabularies, rng)
+        self._codes_to_table_rows(codes, vocabularies, trained)
+        self._relabel_as_unknown(codes, train, vocabularies, rng)
 
         from ._training import NetworkSpec, train_embeddings
 
@@ -265,12 +269,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             verbose=self.verbose,
         )
         tables, history = train_embeddings(
-            spec,
-            rows_train,
-            target.values[train],
-            None if val is None else rows[val],
-            None if val is None else target.values[val],
-            seed=int(rng.randint(2**31 - 1)),
+            spec, codes, target.values, train, val, seed=int(rng.randint(2**31 - 1))
         )
         for table, seen in zip(tables, trained):
             # A category the network never trained on is, to it, unknown.
@@ -313,16 +312,13 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
                 raise ValueError(f"categories for column {name!r}: {error}") from None
         return vocabularies
 
-    def _infrequent_masks(self, codes, vocabularies):
+    def _infrequent_masks(self, counts, n_samples):
         if self.min_frequency is None:
-            return [np.zeros(len(v), dtype=bool) for v in vocabularies]
+            return [np.zeros(len(count), dtype=bool) for count in counts]
         threshold = self.min_frequency
         if isinstance(threshold, RealNotInt):
-            threshold = threshold * len(codes)
-        return [
-            np.bincount(codes[:, i][codes[:, i] >= 0], minlength=len(v)) < threshold
-            for i, v in enumerate(vocabularies)
-        ]
+            threshold = threshold * n_samples
+        return [count < threshold for count in counts]
 
     def _resolve_dims(self, vocabularies, names):
         auto = [auto_dim(len(v)) for v in vocabularies]
@@ -362,23 +358,20 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         return np.sort(order[n_val:]), np.sort(order[:n_val])
 
     @staticmethod
-    def _table_rows(codes, vocabularies, trained):
-        """Map category codes to table rows: untrained categories share the last."""
-        rows = np.empty(codes.shape, dtype=np.int32)
+    def _codes_to_table_rows(codes, vocabularies, trained):
+        """Map codes to table rows in place: untrained categories share the last."""
         for i, (vocabulary, seen) in enumerate(zip(vocabularies, trained)):
             row_of_code = np.where(seen, np.arange(len(vocabulary)), vocabulary.unknown_row)
             # Code -1 (unknown) picks the appended last entry.
-            row_of_code = np.append(row_of_code, vocabulary.unknown_row)
-            rows[:, i] = row_of_code[codes[:, i]]
-        return rows
+            row_of_code = np.append(row_of_code, vocabulary.unknown_row).astype(np.int32)
+            codes[:, i] = row_of_code[codes[:, i]]
 
     @staticmethod
-    def _relabel_as_unknown(rows, vocabularies, rng):
-        """Send a small random share of each column's values to the unknown row."""
-        n_unknown = max(1, round(UNKNOWN_SHARE * len(rows)))
+    def _relabel_as_unknown(rows, train, vocabularies, rng):
+        """Send a small random share of each column's training values to the unknown row."""
+        n_unknown = min(len(train), max(1, round(UNKNOWN_SHARE * len(train))))
         for i, vocabulary in enumerate(vocabularies):
-            picked = rng.choice(len(rows), size=min(n_unknown, len(rows)), replace=False)
-            rows[picked, i] = vocabulary.unknown_row
+            rows[rng.choice(train, size=n_unknown, replace=False), i] = vocabulary.unknown_row
 
     # ------------------------------------------------------------ transform
 
@@ -562,6 +555,11 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         # The output dtype is the `dtype` parameter, whatever the input.
         tags.transformer_tags.preserves_dtype = []
         return tags
+
+
+def _count_codes(codes, n_categories):
+    """Occurrences of each category code, ignoring unknown values."""
+    return np.bincount(codes[codes >= 0], minlength=n_categories)
 
 
 def _nearest_rows(vectors, table, chunk_elements=2**22):

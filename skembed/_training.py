@@ -30,11 +30,12 @@ class NetworkSpec:
     verbose: int
 
 
-def train_embeddings(spec, codes, y, codes_val, y_val, seed):
+def train_embeddings(spec, rows, y, train, val, seed):
     """Train the network; return each column's embedding table and the history.
 
-    ``codes`` is an ``(n_samples, n_columns)`` int32 array of table rows. The
-    validation pair may be None, in which case early stopping watches the
+    ``rows`` is an ``(n_samples, n_columns)`` int32 array of table rows and
+    ``y`` the prepared target; ``train`` and ``val`` index their training and
+    validation samples. Without ``val`` (None), early stopping watches the
     training loss.
     """
     seeds = np.random.default_rng(seed)
@@ -47,22 +48,23 @@ def train_embeddings(spec, codes, y, codes_val, y_val, seed):
         optimizer=_RowwiseAdam(learning_rate=spec.learning_rate, name="rowwise_adam"),
         loss=spec.loss,
     )
-    train = _shuffled_batches(codes, y, spec.batch_size, spec.epochs, seed=next_seed())
-    validation = None if codes_val is None else _ordered_batches(codes_val, y_val, spec.batch_size)
+    data = tf.data.Dataset.from_tensors((rows, y)).repeat()
+    train_batches = _shuffled_batches(data, train, spec.batch_size, seed=next_seed())
+    val_batches = None if val is None else _ordered_batches(data, val, spec.batch_size)
     callbacks = []
     if spec.n_iter_no_change is not None:
         callbacks.append(
             keras.callbacks.EarlyStopping(
-                monitor="loss" if validation is None else "val_loss",
+                monitor="loss" if val_batches is None else "val_loss",
                 patience=spec.n_iter_no_change,
                 restore_best_weights=True,
             )
         )
     history = model.fit(
-        train,
-        validation_data=validation,
+        train_batches,
+        validation_data=val_batches,
         epochs=spec.epochs,
-        steps_per_epoch=-(-len(codes) // spec.batch_size),
+        steps_per_epoch=-(-len(train) // spec.batch_size),
         callbacks=callbacks,
         shuffle=False,  # the dataset shuffles itself, seeded
         verbose=spec.verbose,
@@ -133,31 +135,36 @@ def _build_model(spec, next_seed):
     return keras.Model(inputs, outputs)
 
 
-def _shuffled_batches(codes, y, batch_size, epochs, seed):
-    """Every epoch, the rows in a new order, in batches of gathered rows.
+def _shuffled_batches(data, train, batch_size, seed):
+    """Every epoch, the training samples in a new order, batch by batch.
 
-    The order is drawn per epoch by a stateless shuffle of the row indices,
-    seeded by ``(seed, epoch)``: reproducible without TensorFlow's global seed,
-    and about three times faster than tf.data's element-wise shuffle buffer.
-    The data enter as one element rather than as graph constants, so large
-    arrays neither bloat nor overflow the graph.
+    The order is drawn per epoch by a stateless shuffle seeded by
+    ``(seed, epoch)``: reproducible without TensorFlow's global seed, and about
+    three times faster than tf.data's element-wise shuffle buffer. The stream
+    is endless; ``fit`` counts the steps of an epoch.
     """
-    n = len(codes)
+    train = tf.constant(train, dtype=tf.int64)
+    n = len(train)
 
     def epoch_indices(epoch):
         order = tf.random.experimental.stateless_shuffle(
-            tf.range(n, dtype=tf.int64), seed=tf.stack([tf.constant(seed, tf.int64), epoch])
+            train, seed=tf.stack([tf.constant(seed, tf.int64), epoch])
         )
         starts = tf.data.Dataset.range(0, n, batch_size)
         return starts.map(lambda start: order[start : start + batch_size])
 
-    indices = tf.data.Dataset.range(epochs).flat_map(epoch_indices)
-    data = tf.data.Dataset.from_tensors((codes, y)).repeat()
-    batches = tf.data.Dataset.zip(data, indices).map(
+    indices = tf.data.Dataset.counter().flat_map(epoch_indices)
+    return _gather(data, indices).prefetch(tf.data.AUTOTUNE)
+
+
+def _ordered_batches(data, samples, batch_size):
+    indices = tf.data.Dataset.from_tensor_slices(samples.astype(np.int64)).batch(batch_size)
+    return _gather(data, indices)
+
+
+def _gather(data, indices):
+    # The arrays enter as one dataset element rather than as graph constants,
+    # so large ones neither bloat nor overflow the graph.
+    return tf.data.Dataset.zip(data, indices).map(
         lambda arrays, rows: (tf.gather(arrays[0], rows), tf.gather(arrays[1], rows))
     )
-    return batches.prefetch(tf.data.AUTOTUNE)
-
-
-def _ordered_batches(codes, y, batch_size):
-    return tf.data.Dataset.from_tensor_slices((codes, y)).batch(batch_size)
