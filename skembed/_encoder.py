@@ -9,11 +9,13 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils import check_random_state
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
+from sklearn.model_selection import KFold, StratifiedKFold, check_cv
+from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import (
     _check_feature_names_in,
+    _num_samples,
     check_array,
     check_consistent_length,
     check_is_fitted,
@@ -96,6 +98,16 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
     n_iter_no_change : int or None, default=3
         Stop after this many epochs without improvement and restore the best
         weights. None trains for ``epochs`` epochs.
+    cv : int, cross-validation generator, iterable or None, default=None
+        Cross fitting in ``fit_transform``, as in TargetEncoder. None encodes
+        the training rows with the encoder fitted on them. Otherwise each fold
+        of rows is encoded by an encoder fitted on the other folds, so that no
+        training row is encoded with vectors learned from its own target; the
+        fold's vectors are mapped onto the full encoder's by a least-squares
+        affine map fitted on the categories both know. An int is the number
+        of shuffled (stratified, for a categorical target) folds. ``fit`` and
+        ``transform`` are unaffected: they always use the encoder fitted on all
+        rows. Costs one more fit per fold.
     dtype : float dtype, default=np.float32
         Dtype of the embeddings and of the output.
     random_state : int, RandomState instance or None, default=None
@@ -164,6 +176,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), None],
+        "cv": [None, "cv_object"],
         "dtype": "no_validation",  # checked in fit: any numpy float dtype
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -184,6 +197,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         learning_rate=1e-3,
         validation_fraction=0.1,
         n_iter_no_change=3,
+        cv=None,
         dtype=np.float32,
         random_state=None,
         verbose=0,
@@ -200,6 +214,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         self.learning_rate = learning_rate
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.cv = cv
         self.dtype = dtype
         self.random_state = random_state
         self.verbose = verbose
@@ -372,6 +387,58 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         n_unknown = min(len(train), max(1, round(UNKNOWN_SHARE * len(train))))
         for i, vocabulary in enumerate(vocabularies):
             rows[rng.choice(train, size=n_unknown, replace=False), i] = vocabulary.unknown_row
+
+    def fit_transform(self, X, y=None):
+        """Fit on X and y, and encode X, cross-fitted when ``cv`` is set.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+
+        Returns
+        -------
+        X_out : ndarray of shape (n_samples, sum(dims_))
+            With ``cv`` set, each row's encoding comes from an encoder that
+            did not see that row.
+        """
+        self.fit(X, y)
+        if self.cv is None:
+            return self.transform(X)
+        rng = check_random_state(self.random_state)
+        classifier = self.target_type_ != "continuous"
+        if isinstance(self.cv, Integral):
+            kind = StratifiedKFold if classifier else KFold
+            cv = kind(self.cv, shuffle=True, random_state=rng.randint(2**31 - 1))
+        else:
+            cv = check_cv(self.cv, y, classifier=classifier)
+        out = np.empty((_num_samples(X), sum(self.dims_)), dtype=self.embeddings_[0].dtype)
+        for train, held_out in cv.split(X, y):
+            fold = clone(self).set_params(
+                cv=None, dims=list(self.dims_), random_state=rng.randint(2**31 - 1)
+            )
+            fold.fit(_safe_indexing(X, train), _safe_indexing(y, train))
+            fold._map_embeddings_onto(self)
+            out[held_out] = fold.transform(_safe_indexing(X, held_out))
+        return out
+
+    def _map_embeddings_onto(self, reference):
+        """Express this encoder's vectors in ``reference``'s coordinates.
+
+        Two networks trained on different rows learn equally good but
+        differently placed vectors; an affine map, fitted by least squares on
+        the categories both trained, brings one onto the other.
+        """
+        for i, (vocabulary, table) in enumerate(zip(self._vocabularies, self.embeddings_)):
+            target = reference.embeddings_[i]
+            rows = reference._vocabularies[i].encode(vocabulary.categories)
+            own = (rows != UNKNOWN) & (table[:-1] != table[-1]).any(axis=1)
+            source = np.vstack([table[:-1][own], table[-1:]]).astype(np.float64)
+            goal = np.vstack([target[rows[own]], target[-1:]]).astype(np.float64)
+            with_bias = np.hstack([source, np.ones((len(source), 1))])
+            mapping = np.linalg.lstsq(with_bias, goal, rcond=None)[0]
+            mapped = np.hstack([table, np.ones((len(table), 1))]) @ mapping
+            self.embeddings_[i] = mapped.astype(table.dtype)
 
     # ------------------------------------------------------------ transform
 

@@ -434,3 +434,36 @@ def test_caller_data_is_never_modified():
     encoder.inverse_transform(encoder.transform(X))
     pd.testing.assert_frame_equal(X, X_before)
     np.testing.assert_array_equal(y, y_before)
+
+
+# ------------------------------------------------------------- cross fitting
+
+
+def test_cross_fitting_encodes_each_row_without_its_own_target(frame):
+    X, y = frame
+    # A unique ID per row: a pure leak, whose vector can only memorize y.
+    X = X.assign(row_id=[f"r{i}" for i in range(len(X))])
+    encoder = EmbeddingEncoder(cv=3, dims=2, **FAST)
+    crossed = encoder.fit_transform(X, y)
+    plain = EmbeddingEncoder(dims=2, **FAST).fit(X, y)
+    # fit and transform are those of the encoder fitted on all rows.
+    for a, b in zip(encoder.embeddings_, plain.embeddings_):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(encoder.transform(X), plain.transform(X))
+    # Each row's ID is unknown to the encoder of its fold: one vector per fold.
+    ids = crossed[:, -2:]
+    assert len(np.unique(ids, axis=0)) == 3
+    assert len(np.unique(plain.transform(X)[:, -2:], axis=0)) > 3
+    # The other columns keep informative vectors, close to the full fit's.
+    city = slice(0, 2)
+    assert np.corrcoef(crossed[:, city].ravel(), plain.transform(X)[:, city].ravel())[0, 1] > 0.5
+
+
+def test_cross_fitting_accepts_a_splitter_and_pandas_output(frame):
+    from sklearn.model_selection import KFold
+
+    X, y = frame
+    encoder = EmbeddingEncoder(cv=KFold(2), **FAST).set_output(transform="pandas")
+    out = encoder.fit_transform(X, y)
+    assert out.columns.tolist() == encoder.get_feature_names_out().tolist()
+    assert out.index.equals(X.index)
