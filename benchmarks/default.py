@@ -24,8 +24,11 @@ import scipy.sparse as sp
 from sklearn.metrics import roc_auc_score, root_mean_squared_error
 
 from ._measure import machine_info, measure, nbytes
+from skembed import EmbeddingEncoder
+
 from ._registry import (
     ENCODERS,
+    EncoderSpec,
     MODELS,
     build_model,
     dense_bytes,
@@ -40,13 +43,15 @@ QUICK_ROWS = 3_000
 #: KNN is fitted on at most this many training rows: brute-force neighbours of
 #: every test row against all training rows would dominate the run.
 MODEL_MAX_ROWS = 20_000
+#: Training rows scored to measure the train/test gap (capped: KNN predicts slowly).
+TRAIN_SCORE_ROWS = 5_000
 #: HistGradientBoosting needs dense input; a sparse output that would take more
 #: than this as dense float64 (train + test) is not densified.
 DENSE_LIMIT_BYTES = 2 * 2**30
 
 COLUMNS = [
     "dataset", "task", "metric", "seed", "n_train", "n_test", "encoder", "model",
-    "status", "score", "encoder_fit_s", "encoder_transform_s", "model_fit_s",
+    "status", "score", "train_score", "encoder_fit_s", "encoder_transform_s", "model_fit_s",
     "model_predict_s", "model_step_s", "model_train_rows", "width", "encoded_bytes",
     "encoder_peak_bytes", "model_peak_bytes", "note",
 ]  # fmt: skip
@@ -131,9 +136,14 @@ def evaluate(task, model_spec, seed, encoded, categorical, y_train, y_test, *,
             model.fit(X_fit, y_train[rows])
         with measure() as predict:
             value = score(task.metric, model, X_eval, y_test)
+    # The score on (at most TRAIN_SCORE_ROWS of) the rows the model was fit on:
+    # its gap to the test score shows how much the encoding leaks the target.
+    seen = slice(0, TRAIN_SCORE_ROWS)
+    train_value = score(task.metric, model, X_fit[seen], y_train[rows][seen])
     return {
         "status": "ok",
         "score": value,
+        "train_score": train_value,
         "model_fit_s": fit.seconds,
         "model_predict_s": predict.seconds,
         "model_step_s": step.seconds,
@@ -219,6 +229,7 @@ def summarize(results):
         status=("status", "first"),
         score=("score", "mean"),
         score_std=("score", "std"),
+        train_score=("train_score", "mean"),
         encoder_fit_s=("encoder_fit_s", "mean"),
         encoder_transform_s=("encoder_transform_s", "mean"),
         model_fit_s=("model_fit_s", "mean"),
@@ -238,7 +249,7 @@ def _number(value, fmt):
 
 def markdown_table(summary):
     header = [
-        "data set", "task", "encoder", "model", "test score", "enc fit s", "enc transform s",
+        "data set", "task", "encoder", "model", "test score", "train score", "enc fit s", "enc transform s",
         "model fit s", "predict s", "width", "encoded MB", "enc peak MB", "model peak MB", "note",
     ]  # fmt: skip
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -253,6 +264,7 @@ def markdown_table(summary):
         note = row.note if row.status == "ok" else f"{row.status}: {row.note}"
         cells = [
             row.dataset, row.task, row.encoder, row.model, score,
+            _number(row.train_score, ".4f"),
             _number(row.encoder_fit_s, ".2f"), _number(row.encoder_transform_s, ".2f"),
             _number(row.model_fit_s, ".2f"), _number(row.model_predict_s, ".2f"),
             _number(row.width, ".0f"),
@@ -312,6 +324,13 @@ def parse_args(argv):
     size.add_argument("--max-rows", type=int, help="keep at most this many rows per data set")
     parser.add_argument("--seeds", type=int, help="number of seeds (default 1, 3 with --full)")
     parser.add_argument("--datasets", nargs="+", choices=list(LOADERS), default=list(LOADERS))
+    parser.add_argument("--encoders", nargs="+", choices=list(ENCODERS), default=list(ENCODERS))
+    parser.add_argument(
+        "--embedding-params",
+        type=json.loads,
+        default={},
+        help='EmbeddingEncoder parameters as JSON, e.g. \'{"cv": 5}\' (defaults otherwise)',
+    )
     parser.add_argument("--out-dir", type=Path, default=RESULTS_DIR)
     parser.add_argument("--no-plots", action="store_true")
     return parser.parse_args(argv)
@@ -359,10 +378,18 @@ def main(argv=None):
             log(f"Data {dataset}/{task.name}: {task.note}; columns {list(task.X.columns)}")
         tasks += loaded
 
+    encoders = {name: ENCODERS[name] for name in args.encoders}
+    if args.embedding_params:
+        name += "_" + "_".join(f"{k}-{v}" for k, v in args.embedding_params.items())
+        encoders["EmbeddingEncoder"] = EncoderSpec(
+            lambda seed, target_type: EmbeddingEncoder(
+                random_state=seed, **args.embedding_params
+            )
+        )
     results = []
     for task in tasks:
         with measure() as step:
-            results.append(run([task], range(seeds)))
+            results.append(run([task], range(seeds), encoders=encoders))
         phases[f"run {task.dataset}/{task.name}"] = step.seconds
     results = pd.concat(results, ignore_index=True)
 
