@@ -97,20 +97,39 @@ class _RowwiseAdam(keras.optimizers.Adam):
             1 - tf.pow(tf.cast(self.beta_2, variable.dtype), step)
         ) / (1 - tf.pow(tf.cast(self.beta_1, variable.dtype), step))
         index = self._get_variable_index(variable)
-        m, v = self._momentums[index], self._velocities[index]
-        m_rows = tf.gather(m, rows) * self.beta_1 + grad * (1 - self.beta_1)
-        v_rows = tf.gather(v, rows) * self.beta_2 + tf.square(grad) * (1 - self.beta_2)
-        self.assign(m, tf.IndexedSlices(m_rows, rows))
-        self.assign(v, tf.IndexedSlices(v_rows, rows))
-        self.assign_sub(
-            variable, tf.IndexedSlices(alpha * m_rows / (tf.sqrt(v_rows) + self.epsilon), rows)
+        m, v = _tf_variable(self._momentums[index]), _tf_variable(self._velocities[index])
+        # sparse_read/scatter on the tf.Variable: a dense read would pin the
+        # whole table and make the next in-place write copy all of it.
+        m_rows = m.sparse_read(rows) * self.beta_1 + grad * (1 - self.beta_1)
+        v_rows = v.sparse_read(rows) * self.beta_2 + tf.square(grad) * (1 - self.beta_2)
+        m.scatter_update(tf.IndexedSlices(m_rows, rows))
+        v.scatter_update(tf.IndexedSlices(v_rows, rows))
+        _tf_variable(variable).scatter_sub(
+            tf.IndexedSlices(alpha * m_rows / (tf.sqrt(v_rows) + self.epsilon), rows)
         )
+
+
+def _tf_variable(variable):
+    return variable.value if isinstance(variable, keras.Variable) else variable
+
+
+class _RowLookup(keras.layers.Embedding):
+    """Keras' Embedding, reading only the looked-up rows of its table.
+
+    ``keras.ops.take`` reads the whole table as a tensor each step, which
+    costs time in proportion to the number of categories; tf.gather on the
+    underlying variable reads just the batch's rows (and its gradient stays
+    sparse).
+    """
+
+    def call(self, inputs):
+        return tf.gather(self.embeddings.value, inputs)
 
 
 def _build_model(spec, next_seed):
     inputs = keras.Input(shape=(len(spec.dims),), dtype="int32", name="codes")
     vectors = [
-        keras.layers.Embedding(
+        _RowLookup(
             n_rows,
             dim,
             embeddings_initializer=keras.initializers.RandomUniform(-0.05, 0.05, seed=next_seed()),
