@@ -169,8 +169,10 @@ def _shuffled_batches(data, train, batch_size, seed):
         order = tf.random.experimental.stateless_shuffle(
             train, seed=tf.stack([tf.constant(seed, tf.int64), epoch])
         )
-        starts = tf.data.Dataset.range(0, n, batch_size)
-        return starts.map(lambda start: order[start : start + batch_size])
+        def batch_at(start):
+            return order[start : start + batch_size]
+
+        return tf.data.Dataset.range(0, n, batch_size).map(batch_at)
 
     indices = tf.data.Dataset.counter().flat_map(epoch_indices)
     return _gather(data, indices).prefetch(tf.data.AUTOTUNE)
@@ -184,6 +186,7 @@ def _ordered_batches(data, samples, batch_size):
 def _gather(data, indices):
     # The arrays enter as one dataset element rather than as graph constants,
     # so large ones neither bloat nor overflow the graph.
-    return tf.data.Dataset.zip(data, indices).map(
-        lambda arrays, rows: (tf.gather(arrays[0], rows), tf.gather(arrays[1], rows))
-    )
+    def gather(arrays, rows):
+        return tf.gather(arrays[0], rows), tf.gather(arrays[1], rows)
+
+    return tf.data.Dataset.zip(data, indices).map(gather)
