@@ -5,6 +5,8 @@ Peak memory is the process' resident set size (RSS) sampled from
 allocates outside Python's allocator, and tracemalloc would not see it.
 """
 
+import ctypes
+import ctypes.util
 import os
 import platform
 import threading
@@ -49,6 +51,20 @@ class _PeakSampler(threading.Thread):
         rss = current_rss()
         if rss is not None and rss > self.peak:
             self.peak = rss
+
+
+def trim_heap():
+    """Give the C heap's free memory back to the system (glibc only; else a no-op).
+
+    glibc keeps freed blocks, even large ones after the first such free, in
+    the process: a step that reuses them does not grow the RSS, and
+    :func:`measure` would miss its allocations. Call this before measuring.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"))
+        libc.malloc_trim(0)
+    except (OSError, AttributeError, TypeError):
+        pass
 
 
 @dataclass
@@ -125,3 +141,31 @@ def machine_info():
     except OSError:
         pass
     return lines
+
+
+def log(message=""):
+    print(message, flush=True)
+
+
+def start_benchmark(title):
+    """Print the title and the machine; return the machine info and the import time.
+
+    TensorFlow is imported here, up front, so that no timed step pays for it
+    (and machine_info reads its version).
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # start-up chatter, not results
+    log(f"# {title}\n")
+    with measure() as warm:
+        import keras  # noqa: F401
+
+        machine = machine_info()
+    log("Machine: " + ", ".join(f"{k} {v}" for k, v in machine.items()))
+    log(f"TensorFlow/Keras import (outside the timings): {warm.seconds:.1f} s")
+    return machine, warm.seconds
+
+
+def log_end(started):
+    """The run's wall time since ``started`` (perf_counter) and the load average."""
+    log(f"  total wall time: {time.perf_counter() - started:.1f} s")
+    if hasattr(os, "getloadavg"):
+        log("  load average at the end: %.2f %.2f %.2f (1, 5, 15 min)" % os.getloadavg())

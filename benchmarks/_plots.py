@@ -84,3 +84,42 @@ def plot_times(results, path):
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def plot_scaling(results, path):
+    """Costs and score against the number of categories, one line per encoder.
+
+    Log-log panels for fit time, transform time, output bytes and peak memory;
+    the test score on a log x axis. Failed runs and zero values leave gaps.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ok = results[results["status"] == "ok"]
+    metric = results["metric"].iloc[0]
+    panels = [
+        ("encoder_fit_s", "fit (fit_transform on train), s", "log"),
+        ("encoder_transform_s", "transform (train + test), s", "log"),
+        ("encoded_bytes", "output (train + test), bytes", "log"),
+        ("encoder_peak_bytes", "peak memory growth, bytes", "log"),
+        ("score", f"test {metric} ({'higher' if metric == 'roc_auc' else 'lower'} is better)",
+         "linear"),
+    ]  # fmt: skip
+    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.6), squeeze=False)
+    for ax, (column, label, yscale) in zip(axes[0], panels):
+        for encoder, rows in ok.groupby("encoder", sort=False):
+            values = rows[column].to_numpy(dtype=float)
+            if yscale == "log":
+                values = np.where(values > 0, values, np.nan)
+            ax.plot(rows["n_categories"], values, marker="o", label=encoder)
+        ax.set_xscale("log")
+        ax.set_yscale(yscale)
+        ax.set_xlabel("categories per column")
+        ax.set_title(label, fontsize=9)
+        ax.grid(True, which="major", alpha=0.3)
+    axes[0][0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

@@ -12,7 +12,6 @@ table and writes CSV, JSON and PNG plots under ``benchmarks/results/``.
 
 import argparse
 import json
-import os
 import sys
 import time
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.metrics import roc_auc_score, root_mean_squared_error
 
-from ._measure import machine_info, measure, nbytes
+from ._measure import log, log_end, measure, nbytes, start_benchmark
 from skembed import EmbeddingEncoder
 
 from ._registry import (
@@ -56,9 +55,6 @@ COLUMNS = [
     "encoder_peak_bytes", "model_peak_bytes", "note",
 ]  # fmt: skip
 
-
-def log(message):
-    print(message, flush=True)
 
 
 @dataclass
@@ -339,8 +335,6 @@ def parse_args(argv):
 def main(argv=None):
     started = time.perf_counter()
     args = parse_args(argv)
-    # TensorFlow's C++ start-up messages say nothing about the benchmark.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if args.full:
         name, seeds, max_rows = "full", args.seeds or 3, {}
     elif args.quick or args.max_rows:
@@ -349,15 +343,7 @@ def main(argv=None):
     else:
         name, seeds, max_rows = "default", args.seeds or 1, {}
 
-    log("# skembed default benchmark\n")
-    with measure() as warm:
-        # Imported once up front (machine_info reads TensorFlow's version) so
-        # that the first EmbeddingEncoder.fit is not charged with the import.
-        import keras  # noqa: F401
-
-        machine = machine_info()
-    log("Machine: " + ", ".join(f"{k} {v}" for k, v in machine.items()))
-    log(f"TensorFlow/Keras import (outside the timings): {warm.seconds:.1f} s")
+    machine, import_s = start_benchmark("skembed default benchmark")
     log(
         f"Run '{name}': {seeds} seed(s); rows capped per data set: {max_rows or 'none'}; "
         f"80/20 train/test split per seed; KNN fitted on at most {MODEL_MAX_ROWS} training "
@@ -409,13 +395,11 @@ def main(argv=None):
     phases["write CSV/JSON/plots"] = writing.seconds
     log("\nWrote " + ", ".join(str(p) for p in paths))
     log("\n## Where the time went\n")
-    log(f"  start-up (imports, TensorFlow warm-up): {warm.seconds:.1f} s")
+    log(f"  start-up (imports, TensorFlow warm-up): {import_s:.1f} s")
     for phase, seconds in phases.items():
         log(f"  {phase}: {seconds:.1f} s")
     log("\n".join(phase_times(results)))
-    log(f"  total wall time: {time.perf_counter() - started:.1f} s")
-    if hasattr(os, "getloadavg"):
-        log("  load average at the end: %.2f %.2f %.2f (1, 5, 15 min)" % os.getloadavg())
+    log_end(started)
     return results
 
 
