@@ -272,6 +272,28 @@ def markdown_table(summary):
     return "\n".join(lines)
 
 
+def score_table(summary):
+    """Markdown: one row per (data set, task, model), the test score of each encoder."""
+    encoders = list(dict.fromkeys(summary["encoder"]))
+    header = ["data set / task", "model", *encoders]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for (dataset, task, model), group in summary.groupby(
+        ["dataset", "task", "model"], sort=False
+    ):
+        metric = "AUC" if group["metric"].iloc[0] == "roc_auc" else "RMSE"
+        cells = []
+        for encoder in encoders:
+            row = group[group["encoder"] == encoder]
+            if row.empty or pd.isna(row["score"].iloc[0]):
+                cells.append("—")
+            elif row["seeds"].iloc[0] > 1:
+                cells.append(f"{row['score'].iloc[0]:.4f} ± {row['score_std'].iloc[0]:.4f}")
+            else:
+                cells.append(f"{row['score'].iloc[0]:.4f}")
+        lines.append(f"| {dataset} / {task} ({metric}) | {model} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def write_results(results, out_dir, name, metadata, plots=True):
     """CSV (one row per seed), JSON (with metadata) and, if asked, the PNG plots."""
     out_dir = Path(out_dir)
@@ -379,8 +401,11 @@ def main(argv=None):
         phases[f"run {task.dataset}/{task.name}"] = step.seconds
     results = pd.concat(results, ignore_index=True)
 
+    summary = summarize(results)
+    log("\n## Test scores\n")
+    log(score_table(summary))
     log("\n## Results\n")
-    log(markdown_table(summarize(results)))
+    log(markdown_table(summary))
     log(
         "\nScore: ROC AUC (higher is better) or RMSE (lower is better) on the test rows. "
         "enc fit s: fit_transform on the training rows; enc transform s: transform of "

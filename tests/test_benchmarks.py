@@ -218,3 +218,18 @@ def test_nbytes_counts_sparse_storage():
     assert nbytes(dense) == dense.nbytes
     sparse = sp.csr_matrix(dense)
     assert nbytes(sparse) == sparse.data.nbytes + sparse.indices.nbytes + sparse.indptr.nbytes
+
+
+def test_score_table_has_one_row_per_task_and_model_and_a_column_per_encoder():
+    summary = pd.DataFrame(
+        {
+            "dataset": ["d"] * 4, "task": ["binary"] * 4, "metric": ["roc_auc"] * 4,
+            "encoder": ["A", "B", "A", "B"], "model": ["linear", "linear", "knn", "knn"],
+            "score": [0.7, 0.8, np.nan, 0.6], "score_std": [0.01, 0.02, np.nan, np.nan],
+            "seeds": [3, 3, 1, 1],
+        }
+    )  # fmt: skip
+    lines = default.score_table(summary).splitlines()
+    assert lines[0] == "| data set / task | model | A | B |"
+    assert lines[2] == "| d / binary (AUC) | linear | 0.7000 ± 0.0100 | 0.8000 ± 0.0200 |"
+    assert lines[3] == "| d / binary (AUC) | knn | — | 0.6000 |"
