@@ -4,7 +4,8 @@ Importing skembed does not import TensorFlow; only ``EmbeddingEncoder.fit`` does
 """
 
 from ._encoder import EmbeddingEncoder
+from ._persistence import load, save
 
 __version__ = "0.1.0"
 
-__all__ = ["EmbeddingEncoder", "__version__"]
+__all__ = ["EmbeddingEncoder", "load", "save", "__version__"]

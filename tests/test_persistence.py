@@ -1,0 +1,130 @@
+import json
+import subprocess
+import sys
+import textwrap
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import FAST, make_frame
+
+import skembed
+from skembed import EmbeddingEncoder
+
+
+@pytest.fixture(scope="module")
+def mixed():
+    """An encoder over string (with missing), int, bool and float columns."""
+    X, y = make_frame(n=200)
+    X = X.astype({"city": object})
+    X.loc[:4, "city"] = None
+    X["flag"] = np.arange(len(X)) % 3 == 0
+    X["rate"] = np.where(np.arange(len(X)) % 4 == 0, np.nan, 0.5 + (np.arange(len(X)) % 2))
+    encoder = EmbeddingEncoder(min_frequency=5, hidden_units=(8,), **FAST).fit(X, y)
+    return encoder, X
+
+
+def test_round_trip_encodes_identically(mixed, tmp_path):
+    encoder, X = mixed
+    skembed.save(encoder, tmp_path / "encoder.skembed")
+    loaded = skembed.load(tmp_path / "encoder.skembed")
+    new = pd.concat([X.head(5), pd.DataFrame({"city": ["Rome"], "shop": [99], "flag": [True],
+                                              "rate": [9.0]})])
+    np.testing.assert_array_equal(loaded.transform(new), encoder.transform(new))
+    np.testing.assert_array_equal(loaded.get_feature_names_out(), encoder.get_feature_names_out())
+    out = encoder.transform(X)
+    pd.testing.assert_frame_equal(  # frames: NaN (the missing category) equals NaN
+        pd.DataFrame(loaded.inverse_transform(out)), pd.DataFrame(encoder.inverse_transform(out))
+    )
+    assert loaded.get_params() == encoder.get_params()
+    assert loaded.dims_ == encoder.dims_ and loaded.history_ == encoder.history_
+    assert loaded.target_type_ == encoder.target_type_
+    np.testing.assert_array_equal(loaded.classes_, encoder.classes_)
+    for a, b in zip(loaded.infrequent_categories_, encoder.infrequent_categories_):
+        assert (a is None and b is None) or list(a) == list(b)
+
+
+def test_file_is_json_and_npy_files(mixed, tmp_path):
+    encoder, _ = mixed
+    skembed.save(encoder, tmp_path / "e.zip")
+    with zipfile.ZipFile(tmp_path / "e.zip") as archive:
+        names = set(archive.namelist())
+        metadata = json.loads(archive.read("metadata.json"))
+    assert {"metadata.json", "embeddings_0.npy", "embeddings_3.npy"} <= names
+    assert metadata["format_version"] == 1
+    assert metadata["categories"][0]["values"][-1] is None  # missing, last
+
+
+def test_loads_without_pickle_or_tensorflow(mixed, tmp_path):
+    encoder, X = mixed
+    skembed.save(encoder, tmp_path / "e.skembed")
+    X.to_csv(tmp_path / "X.csv", index=False)
+    np.save(tmp_path / "expected.npy", encoder.transform(X))
+    script = textwrap.dedent(
+        f"""
+        import pickle, sys
+
+        class Block:
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in ("tensorflow", "keras"):
+                    raise ImportError("blocked: " + name)
+
+        sys.meta_path.insert(0, Block())
+        def no_pickle(*args, **kwargs):
+            raise AssertionError("pickle used")
+        pickle.load = pickle.loads = no_pickle
+        import numpy as np, pandas as pd, skembed
+        encoder = skembed.load({str(tmp_path / "e.skembed")!r})
+        X = pd.read_csv({str(tmp_path / "X.csv")!r}).astype({{"city": object}})
+        np.testing.assert_array_equal(encoder.transform(X), np.load({str(tmp_path / "expected.npy")!r}))
+        print("ok")
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def _rewrite_metadata(source, target, change):
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for name in old.namelist():
+            data = old.read(name)
+            if name == "metadata.json":
+                metadata = json.loads(data)
+                change(metadata)
+                data = json.dumps(metadata)
+            new.writestr(name, data)
+
+
+def test_unknown_version_and_damaged_files_raise(mixed, tmp_path):
+    encoder, _ = mixed
+    good = tmp_path / "good.skembed"
+    skembed.save(encoder, good)
+
+    _rewrite_metadata(good, tmp_path / "v99", lambda m: m.update(format_version=99))
+    with pytest.raises(ValueError, match="format version 99"):
+        skembed.load(tmp_path / "v99")
+
+    _rewrite_metadata(good, tmp_path / "shape", lambda m: m["dims"].__setitem__(0, 7))
+    with pytest.raises(ValueError, match="damaged: column 0"):
+        skembed.load(tmp_path / "shape")
+
+    truncated = tmp_path / "truncated"
+    truncated.write_bytes(good.read_bytes()[:200])
+    with pytest.raises(ValueError, match="damaged"):
+        skembed.load(truncated)
+
+    with zipfile.ZipFile(tmp_path / "other.zip", "w") as archive:
+        archive.writestr("metadata.json", json.dumps({"hello": 1}))
+    with pytest.raises(ValueError, match="not a skembed encoder file"):
+        skembed.load(tmp_path / "other.zip")
+
+
+def test_save_needs_a_fitted_encoder(tmp_path):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        skembed.save(EmbeddingEncoder(), tmp_path / "e")
+    with pytest.raises(TypeError, match="EmbeddingEncoder"):
+        skembed.save(object(), tmp_path / "e")
