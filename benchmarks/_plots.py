@@ -123,3 +123,18 @@ def plot_scaling(results, path):
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def plot_flight_embeddings(encoder, path):
+    """The learned vectors of flights' dest and carrier columns, in 2-D (PCA)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5))
+    for ax, feature in zip(axes, ["dest", "carrier"]):
+        encoder.plot_embeddings(feature, ax=ax, annotate=20)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

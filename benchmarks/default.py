@@ -42,6 +42,8 @@ QUICK_ROWS = 3_000
 #: KNN is fitted on at most this many training rows: brute-force neighbours of
 #: every test row against all training rows would dominate the run.
 MODEL_MAX_ROWS = 20_000
+#: The fitted encoder whose flights vectors (dest, carrier) are pictured.
+EMBEDDING_PICTURE = ("flights", "binary", 0, "EmbeddingEncoder")
 #: Training rows scored to measure the train/test gap (capped: KNN predicts slowly).
 TRAIN_SCORE_ROWS = 5_000
 #: HistGradientBoosting needs dense input; a sparse output that would take more
@@ -154,8 +156,12 @@ def _failure(error):
 
 
 def run(tasks, seeds, *, encoders=ENCODERS, models=MODELS, model_max_rows=MODEL_MAX_ROWS,
-        dense_limit_bytes=DENSE_LIMIT_BYTES):  # fmt: skip
-    """Every (task, seed, encoder, model); one row each, including those that cannot run."""
+        dense_limit_bytes=DENSE_LIMIT_BYTES, fitted=None):  # fmt: skip
+    """Every (task, seed, encoder, model); one row each, including those that cannot run.
+
+    ``fitted``, a dict if given, receives each fitted encoder under
+    ``(dataset, task, seed, encoder name)``.
+    """
     records = []
     for task in tasks:
         for seed in seeds:
@@ -169,6 +175,8 @@ def run(tasks, seeds, *, encoders=ENCODERS, models=MODELS, model_max_rows=MODEL_
                 log(f"{label} {encoder_name}: fitting on {len(y_train)} rows ...")
                 try:
                     encoded = encode(encoder_spec, seed, task.target_type, X_train, y_train, X_test)
+                    if fitted is not None:
+                        fitted[task.dataset, task.name, seed, encoder_name] = encoded.encoder
                     categorical = None
                     if encoder_spec.tree_only:
                         categorical = hgb_categorical_mask(encoded.encoder)
@@ -394,10 +402,12 @@ def main(argv=None):
                 random_state=seed, **args.embedding_params
             )
         )
-    results = []
+    results, fitted = [], {}
     for task in tasks:
         with measure() as step:
-            results.append(run([task], range(seeds), encoders=encoders))
+            results.append(run([task], range(seeds), encoders=encoders, fitted=fitted))
+        # Keep only what the embedding pictures below need.
+        fitted = {k: v for k, v in fitted.items() if k == EMBEDDING_PICTURE}
         phases[f"run {task.dataset}/{task.name}"] = step.seconds
     results = pd.concat(results, ignore_index=True)
 
@@ -417,6 +427,11 @@ def main(argv=None):
     metadata = {"machine": machine, "run": name, "seeds": seeds, "max_rows": max_rows}
     with measure() as writing:
         paths = write_results(results, args.out_dir, name, metadata, plots=not args.no_plots)
+    if not args.no_plots and EMBEDDING_PICTURE in fitted:
+        from ._plots import plot_flight_embeddings
+
+        paths.append(args.out_dir / f"{name}_embeddings.png")
+        plot_flight_embeddings(fitted[EMBEDDING_PICTURE], paths[-1])
     phases["write CSV/JSON/plots"] = writing.seconds
     log("\nWrote " + ", ".join(str(p) for p in paths))
     log("\n## Where the time went\n")

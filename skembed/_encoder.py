@@ -132,6 +132,8 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         "binary", "multiclass" or "continuous".
     classes_ : ndarray or None
         The class labels when the target is categorical, otherwise None.
+    category_counts_ : list of ndarray of int
+        How often each category occurred in the data given to fit.
     history_ : dict of list
         Per-epoch "loss" (and "val_loss" with a validation split), as Keras'
         ``History.history``.
@@ -301,6 +303,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         self.target_type_ = target.target_type
         self.classes_ = target.classes
         self.history_ = history
+        self.category_counts_ = counts
         return self
 
     def _checked_hidden_units(self):
@@ -563,16 +566,8 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         -------
         embeddings : DataFrame of shape (n_categories, dims_[i])
         """
-        check_is_fitted(self)
+        i = self._feature_index(feature)
         names = self._feature_names()
-        if isinstance(feature, Integral) and not isinstance(feature, bool):
-            if not 0 <= feature < len(names):
-                raise ValueError(f"feature position {feature} is out of range 0..{len(names) - 1}")
-            i = int(feature)
-        elif feature in names:
-            i = names.index(feature)
-        else:
-            raise ValueError(f"Unknown feature {feature!r}; the features are {names}")
         start = sum(self.dims_[:i])
         columns = self.get_feature_names_out()[start : start + self.dims_[i]]
         return pd.DataFrame(
@@ -580,6 +575,77 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             index=pd.Index(self.categories_[i], name=names[i]),
             columns=columns,
         )
+
+    def most_similar(self, feature, category, n=5):
+        """The ``n`` categories whose vectors are nearest ``category``'s, by cosine.
+
+        Categories without a vector of their own (infrequent ones, and those
+        not seen in training, which share the unknown vector) are left out.
+
+        Parameters
+        ----------
+        feature : str or int
+            The column's name, or its position.
+        category : object
+            A category of that column.
+        n : int, default=5
+
+        Returns
+        -------
+        similar : DataFrame
+            Indexed by category, with a "similarity" column, most similar first.
+        """
+        from ._inspection import most_similar
+
+        return most_similar(self, feature, category, n)
+
+    def plot_embeddings(self, feature, method="pca", ax=None, annotate=20):
+        """Plot one column's vectors in 2-D (PCA or t-SNE), labelling the most frequent.
+
+        Needs matplotlib (``pip install skembed[plot]``).
+
+        Parameters
+        ----------
+        feature : str or int
+        method : {"pca", "tsne"}, default="pca"
+        ax : matplotlib Axes or None
+        annotate : int, default=20
+            How many of the most frequent categories get a label.
+
+        Returns
+        -------
+        ax : matplotlib Axes
+        """
+        from ._inspection import plot_embeddings
+
+        return plot_embeddings(self, feature, method=method, ax=ax, annotate=annotate)
+
+    def export_vectors(self, feature, path):
+        """Write one column's vectors as text: a line per category, then its numbers.
+
+        The common word-vector text format, without a header line. The unknown
+        vector and the missing-value category are not written.
+
+        Parameters
+        ----------
+        feature : str or int
+        path : str or path-like
+        """
+        from ._inspection import export_vectors
+
+        export_vectors(self, feature, path)
+
+    def _feature_index(self, feature):
+        """Position of ``feature`` (a name or a position) among the input columns."""
+        check_is_fitted(self)
+        names = self._feature_names()
+        if isinstance(feature, Integral) and not isinstance(feature, bool):
+            if not 0 <= feature < len(names):
+                raise ValueError(f"feature position {feature} is out of range 0..{len(names) - 1}")
+            return int(feature)
+        if feature in names:
+            return names.index(feature)
+        raise ValueError(f"Unknown feature {feature!r}; the features are {names}")
 
     def _feature_names(self):
         return list(_check_feature_names_in(self, None))

@@ -56,6 +56,7 @@ def save(encoder, path):
     }
     for i, (categories, table) in enumerate(zip(encoder.categories_, encoder.embeddings_)):
         arrays[f"embeddings_{i}.npy"] = table
+        arrays[f"counts_{i}.npy"] = encoder.category_counts_[i]
         metadata["categories"].append(_stored_values(categories, f"categories_{i}.npy", arrays))
         rare = encoder.infrequent_categories_[i]
         metadata["infrequent_categories"].append(
@@ -89,6 +90,7 @@ def load(path):
             encoder = EmbeddingEncoder(**_params_from_json(metadata["params"]))
             categories = [_loaded_values(c, array) for c in metadata["categories"]]
             encoder.embeddings_ = [array(f"embeddings_{i}.npy") for i in range(len(categories))]
+            encoder.category_counts_ = [array(f"counts_{i}.npy") for i in range(len(categories))]
             encoder.infrequent_categories_ = [
                 None if c is None else _loaded_values(c, array)
                 for c in metadata["infrequent_categories"]

@@ -40,6 +40,8 @@ def test_round_trip_encodes_identically(mixed, tmp_path):
     assert loaded.get_params() == encoder.get_params()
     assert loaded.dims_ == encoder.dims_ and loaded.history_ == encoder.history_
     assert loaded.target_type_ == encoder.target_type_
+    for a, b in zip(loaded.category_counts_, encoder.category_counts_):
+        np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(loaded.classes_, encoder.classes_)
     for a, b in zip(loaded.infrequent_categories_, encoder.infrequent_categories_):
         assert (a is None and b is None) or list(a) == list(b)
