@@ -26,7 +26,6 @@ repeats (``all_s`` in the CSV).
 
 import argparse
 import gc
-import json
 import sys
 import time
 from pathlib import Path
@@ -38,8 +37,8 @@ from sklearn.preprocessing import OneHotEncoder
 from skembed import EmbeddingEncoder
 
 from ._measure import log, log_end, measure, nbytes, start_benchmark, trim_heap
+from .default import RESULTS_DIR, write_results
 
-RESULTS_DIR = Path(__file__).parent / "results"
 
 BATCH_SIZE = 4096
 HIDDEN_UNITS = 64
@@ -386,16 +385,6 @@ def to_frame(records):
     return pd.DataFrame.from_records(records, columns=COLUMNS)
 
 
-def write_results(results, out_dir, metadata, name="speed"):
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [out_dir / f"{name}.csv", out_dir / f"{name}.json"]
-    results.to_csv(paths[0], index=False)
-    payload = {**metadata, "results": json.loads(results.to_json(orient="records"))}
-    paths[1].write_text(json.dumps(payload, indent=1) + "\n")
-    return paths
-
-
 # ------------------------------------------------------------------ main
 
 
@@ -488,7 +477,8 @@ def main(argv=None):
         "fit_repeats": args.fit_repeats, "synthetic_fit_repeats": args.synthetic_fit_repeats,
         "synthetic_rows": rows, "synthetic_categories": categories, "batch_size": BATCH_SIZE,
     }  # fmt: skip
-    paths = write_results(results, args.out_dir, metadata, "speed_quick" if args.quick else "speed")
+    name = "speed_quick" if args.quick else "speed"
+    paths = write_results(results, args.out_dir, name, metadata, plots=False)
     log("\nWrote " + ", ".join(str(p) for p in paths))
     for phase, seconds in phases.items():
         log(f"  {phase}: {seconds:.0f} s")

@@ -1,3 +1,7 @@
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -36,3 +40,25 @@ def fitted(frame):
 
     X, y = frame
     return EmbeddingEncoder(**FAST).fit(X, y)
+
+
+def run_without_tensorflow(code):
+    """Run ``code`` in a fresh interpreter where importing tensorflow or keras fails.
+
+    Returns the completed process; the code should print "ok" when it passes.
+    """
+    blocker = textwrap.dedent(
+        """
+        import sys
+
+        class Block:
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in ("tensorflow", "keras"):
+                    raise ImportError("blocked: " + name)
+
+        sys.meta_path.insert(0, Block())
+        """
+    )
+    return subprocess.run(
+        [sys.executable, "-c", blocker + textwrap.dedent(code)], capture_output=True, text=True
+    )

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from conftest import make_frame
 
-from benchmarks import speed
+from benchmarks import default, speed
 
 EPOCHS = (1, 2)
 
@@ -118,7 +118,6 @@ def test_interleaved_rotates_the_order_and_keeps_the_extras():
     assert {name: [extra["got"] for _, extra in runs[name]] for name in runs} == {
         name: [name] * 3 for name in "abc"
     }
-    assert all(m.seconds >= 0 for measured in runs.values() for m, _ in measured)
 
 
 def test_table_has_every_step_and_contender(records):
@@ -170,7 +169,7 @@ def test_markdown_csv_and_json(records, tmp_path):
     table = speed.markdown_table(results).splitlines()
     assert len(table) == 2 + len(results)
     assert all(line.count("|") == table[0].count("|") for line in table)
-    paths = speed.write_results(results, tmp_path, {"run": "test"})
+    paths = default.write_results(results, tmp_path, "speed", {"run": "test"}, plots=False)
     assert [p.name for p in paths] == ["speed.csv", "speed.json"]
     written = pd.read_csv(paths[0])
     assert list(written.columns) == speed.COLUMNS

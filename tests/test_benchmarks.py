@@ -207,7 +207,6 @@ def test_measure_sees_memory_allocated_outside_python_objects():
     with measure() as m:
         block = np.ones(64 * 2**20, dtype=np.uint8)  # 64 MiB, every page touched
     assert m.peak_bytes >= 48 * 2**20
-    assert m.seconds >= 0
     del block
 
 

@@ -1,14 +1,13 @@
 import pickle
 import subprocess
 import sys
-import textwrap
 
 import joblib
 import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from conftest import FAST, make_frame
+from conftest import FAST, make_frame, run_without_tensorflow
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
@@ -296,16 +295,8 @@ def test_fitted_encoder_works_where_tensorflow_cannot_be_imported(fitted, frame,
     X, _ = frame
     joblib.dump((fitted, X), tmp_path / "fitted.joblib")
     np.save(tmp_path / "expected.npy", fitted.transform(X))
-    script = textwrap.dedent(
+    result = run_without_tensorflow(
         f"""
-        import sys
-
-        class Block:
-            def find_spec(self, name, path=None, target=None):
-                if name.split(".")[0] in ("tensorflow", "keras"):
-                    raise ImportError("blocked: " + name)
-
-        sys.meta_path.insert(0, Block())
         import joblib, numpy as np, skembed
         encoder, X = joblib.load({str(tmp_path / "fitted.joblib")!r})
         out = encoder.transform(X)
@@ -316,7 +307,6 @@ def test_fitted_encoder_works_where_tensorflow_cannot_be_imported(fitted, frame,
         print("ok")
         """
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
 
