@@ -3,6 +3,22 @@
 import numpy as np
 
 
+def _pyplot():
+    """matplotlib's pyplot on the file-only Agg backend (benchmarks run headless)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(plt, fig, path):
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def _panels(results):
     """(title, rows) for each (data set, task), in order of appearance."""
     keys = results[["dataset", "task"]].drop_duplicates().itertuples(index=False)
@@ -31,10 +47,7 @@ def _grouped_bars(ax, groups, series, values, errors=None):
 
 def plot_scores(results, path):
     """Test score per encoder and model, one panel per data set and task."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     panels = _panels(results)
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
@@ -51,17 +64,12 @@ def plot_scores(results, path):
         if metric == "roc_auc":
             ax.set_ylim(0.5, max(0.55, np.nanmax(rows["score"].to_numpy(dtype=float)) + 0.03))
     axes[0][0].legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    _save(plt, fig, path)
 
 
 def plot_times(results, path):
     """Encoder fit and transform seconds per encoder, one panel per data set and task."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     panels = _panels(results)
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
@@ -81,9 +89,7 @@ def plot_times(results, path):
         ax.set_ylabel("seconds (log scale)")
         ax.tick_params(axis="x", labelsize=8, labelrotation=15)
     axes[0][0].legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    _save(plt, fig, path)
 
 
 def plot_scaling(results, path):
@@ -92,10 +98,7 @@ def plot_scaling(results, path):
     Log-log panels for fit time, transform time, output bytes and peak memory;
     the test score on a log x axis. Failed runs and zero values leave gaps.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     ok = results[results["status"] == "ok"]
     metric = results["metric"].iloc[0]
@@ -120,21 +123,14 @@ def plot_scaling(results, path):
         ax.set_title(label, fontsize=9)
         ax.grid(True, which="major", alpha=0.3)
     axes[0][0].legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    _save(plt, fig, path)
 
 
 def plot_flight_embeddings(encoder, path):
     """The learned vectors of flights' dest and carrier columns, in 2-D (PCA)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 5))
     for ax, feature in zip(axes, ["dest", "carrier"]):
         encoder.plot_embeddings(feature, ax=ax, annotate=20)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    _save(plt, fig, path)
