@@ -22,6 +22,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._initial import ONE_HOT, given_start, one_hot_start, per_column, previous_start
 from ._targets import prepare_target
 from ._vocabulary import UNKNOWN, Vocabulary, unique_sorted
 
@@ -108,6 +109,28 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         of shuffled (stratified, for a categorical target) folds. ``fit`` and
         ``transform`` are unaffected: they always use the encoder fitted on all
         rows. Costs one more fit per fold.
+    initial_embeddings : "one_hot", dict or None, default=None
+        Where tables start instead of at random. "one_hot" gives every column
+        an identity table, one output column per category (with
+        ``trainable=False`` and no ``min_frequency``, the output is exactly
+        OneHotEncoder's). A dict maps a feature name (or position) to "one_hot",
+        to a 2-D array with one row per category in the order of the column's
+        categories, to a DataFrame indexed by category, or to the path of a
+        word-vector text file (a token, then its numbers, per line). Categories
+        a DataFrame or file lacks start at random; entries for categories the
+        column lacks are ignored. A given table fixes the column's width.
+    trainable : bool or dict, default=True
+        Whether training may change the given initial vectors: a bool for
+        every column, or a dict from feature name (or position) to bool.
+        False keeps them exactly as given; the other rows of that column (its
+        categories without a given vector, and the unknown row) are still
+        learned. When every column is frozen and every category has a vector,
+        ``fit`` needs no y.
+    warm_start : bool, default=False
+        When True and the encoder is already fitted, ``fit`` continues from
+        the learned tables: every known category keeps its row and starts from
+        its vector, new categories are appended after the known ones (the
+        unknown row stays last), and widths are kept.
     dtype : float dtype, default=np.float32
         Dtype of the embeddings and of the output.
     random_state : int, RandomState instance or None, default=None
@@ -128,15 +151,15 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         Embedding width of each column.
     infrequent_categories_ : list of ndarray or None
         Infrequent categories of each column, None for a column with none.
-    target_type_ : str
-        "binary", "multiclass" or "continuous".
+    target_type_ : str or None
+        "binary", "multiclass" or "continuous"; None when fit had no y.
     classes_ : ndarray or None
         The class labels when the target is categorical, otherwise None.
     category_counts_ : list of ndarray of int
         How often each category occurred in the data given to fit.
     history_ : dict of list
         Per-epoch "loss" (and "val_loss" with a validation split), as Keras'
-        ``History.history``.
+        ``History.history``; empty when there was nothing to train.
     n_features_in_ : int
         Number of columns seen during fit.
     feature_names_in_ : ndarray of str
@@ -179,6 +202,9 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), None],
         "cv": [None, "cv_object"],
+        "initial_embeddings": [None, StrOptions({ONE_HOT}), dict],
+        "trainable": ["boolean", dict],
+        "warm_start": ["boolean"],
         "dtype": "no_validation",  # checked in fit: any numpy float dtype
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -200,6 +226,9 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         validation_fraction=0.1,
         n_iter_no_change=3,
         cv=None,
+        initial_embeddings=None,
+        trainable=True,
+        warm_start=False,
         dtype=np.float32,
         random_state=None,
         verbose=0,
@@ -217,6 +246,9 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.cv = cv
+        self.initial_embeddings = initial_embeddings
+        self.trainable = trainable
+        self.warm_start = warm_start
         self.dtype = dtype
         self.random_state = random_state
         self.verbose = verbose
@@ -231,8 +263,10 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         ----------
         X : DataFrame or array-like of shape (n_samples, n_features)
             The categorical columns.
-        y : array-like of shape (n_samples,) or (n_samples, n_targets)
-            The target the embeddings learn to predict. Required.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets) or None
+            The target the embeddings learn to predict. Required, unless every
+            column is frozen (``trainable=False``) with an initial vector for
+            each of its categories.
 
         Returns
         -------
@@ -241,12 +275,14 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         if np.dtype(self.dtype).kind != "f":
             raise ValueError(f"dtype must be a float dtype, got {self.dtype!r}")
         hidden_units = self._checked_hidden_units()
-        columns = self._check_X(X, reset=True)
-        target = prepare_target(y, self.target_type, type(self).__name__)
-        check_consistent_length(columns[0], target.values)
+        warm = self.warm_start and hasattr(self, "embeddings_")
+        columns = self._check_X(X, reset=not warm)
         names = self._feature_names()
 
         vocabularies = self._fit_vocabularies(columns, names)
+        if warm:
+            # Known categories keep their rows; new ones come after them.
+            vocabularies = [old.grown_by(new) for old, new in zip(self._vocabularies, vocabularies)]
         # The one integer array fit keeps: category codes, turned in place
         # into table rows below. The network reads its batches from it by
         # index, so the split makes no copies.
@@ -257,8 +293,57 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
                 self._raise_if_unknown(column, codes[:, i], names[i], "fit")
         counts = [_count_codes(codes[:, i], len(v)) for i, v in enumerate(vocabularies)]
         infrequent = self._infrequent_masks(counts, len(codes))
-        dims = self._resolve_dims(vocabularies, names)
+        starts = self._starts(vocabularies, names, infrequent, warm)
+        dims = self._resolve_dims(vocabularies, names, starts)
 
+        if y is None and self._frozen_without_target(starts, vocabularies, infrequent, names):
+            target = None
+        else:
+            target = prepare_target(y, self.target_type, type(self).__name__)
+            check_consistent_length(columns[0], target.values)
+        if target is None or all(
+            s is not None and (s.frozen | np.append(rare, False)).all()
+            for s, rare in zip(starts, infrequent)
+        ):
+            # Nothing to learn: the tables are the given ones.
+            tables, history = [s.table.copy() for s in starts], {}
+            trained = [np.zeros(len(v), dtype=bool) for v in vocabularies]
+            for table, start in zip(tables, starts):
+                if not start.given[-1] and start.given.any():
+                    # No target to learn the unknown vector from: the mean one.
+                    table[-1] = table[:-1][start.given[:-1]].mean(axis=0)
+        else:
+            tables, trained, history = self._train(
+                codes, target, vocabularies, counts, infrequent, starts, dims, hidden_units
+            )
+        for table, seen, start in zip(tables, trained, starts):
+            # A category without a vector of its own, trained or given, is unknown.
+            if start is not None:
+                seen = seen | start.given[:-1]
+            table[:-1][~seen] = table[-1]
+        tables = [t.astype(self.dtype, copy=False) for t in tables]
+        for table, start in zip(tables, starts):
+            if start is not None:
+                # Exactly as given, not rounded through the network's float32.
+                table[start.frozen] = start.table[start.frozen]
+
+        self._vocabularies = vocabularies
+        self.categories_ = [v.categories for v in vocabularies]
+        self.embeddings_ = tables
+        self.dims_ = dims
+        self._one_hot_columns = [s is not None and s.one_hot for s in starts]
+        self.infrequent_categories_ = [
+            v.categories[mask] if mask.any() else None
+            for v, mask in zip(vocabularies, infrequent)
+        ]
+        self.target_type_ = None if target is None else target.target_type
+        self.classes_ = None if target is None else target.classes
+        self.history_ = history
+        self.category_counts_ = counts
+        return self
+
+    def _train(self, codes, target, vocabularies, counts, infrequent, starts, dims, hidden_units):
+        """Train the network; return its tables, which categories it trained, its history."""
         rng = check_random_state(self.random_state)
         train, val = self._split(len(codes), rng)
         trained = [
@@ -266,8 +351,14 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             & ~rare
             for i, (count, rare) in enumerate(zip(counts, infrequent))
         ]
-        self._codes_to_table_rows(codes, vocabularies, trained)
-        self._relabel_as_unknown(codes, train, vocabularies, rng)
+        # Categories with a given vector keep their rows even if training never sees them.
+        with_vector = [
+            seen if start is None else seen | start.given[:-1]
+            for seen, start in zip(trained, starts)
+        ]
+        self._codes_to_table_rows(codes, vocabularies, with_vector)
+        learned_unknown = [i for i, s in enumerate(starts) if s is None or not s.frozen[-1]]
+        self._relabel_as_unknown(codes, train, vocabularies, learned_unknown, rng)
 
         from ._training import NetworkSpec, train_embeddings
 
@@ -286,25 +377,77 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             verbose=self.verbose,
         )
         tables, history = train_embeddings(
-            spec, codes, target.values, train, val, seed=int(rng.randint(2**31 - 1))
+            spec, codes, target.values, train, val, seed=int(rng.randint(2**31 - 1)), starts=starts
         )
-        for table, seen in zip(tables, trained):
-            # A category the network never trained on is, to it, unknown.
-            table[:-1][~seen] = table[-1]
+        return tables, trained, history
 
-        self._vocabularies = vocabularies
-        self.categories_ = [v.categories for v in vocabularies]
-        self.embeddings_ = [t.astype(self.dtype, copy=False) for t in tables]
-        self.dims_ = dims
-        self.infrequent_categories_ = [
-            v.categories[mask] if mask.any() else None
-            for v, mask in zip(vocabularies, infrequent)
-        ]
-        self.target_type_ = target.target_type
-        self.classes_ = target.classes
-        self.history_ = history
-        self.category_counts_ = counts
-        return self
+    def _starts(self, vocabularies, names, infrequent, warm):
+        """Each column's :class:`Start` (None: all rows random), from the parameters."""
+        if self.initial_embeddings is None or self.initial_embeddings == ONE_HOT:
+            given = [self.initial_embeddings] * len(names)
+        else:
+            given = per_column(self.initial_embeddings, names, "initial_embeddings", None)
+        trainable = per_column(self.trainable, names, "trainable", True)
+        starts = []
+        for i, (vectors, vocabulary, rare, name) in enumerate(
+            zip(given, vocabularies, infrequent, names)
+        ):
+            if not isinstance(trainable[i], (bool, np.bool_)):
+                raise ValueError(
+                    f"trainable must be a bool or a dict of bools, got {trainable[i]!r} "
+                    f"for column {name!r}"
+                )
+            if vectors is None:
+                start = None
+            else:
+                if isinstance(vectors, str) and vectors == ONE_HOT:
+                    start = one_hot_start(rare)
+                else:
+                    start = given_start(vectors, vocabulary, name)
+                # An infrequent category shares the unknown vector, given or not.
+                start.given[:-1] &= ~rare
+                if not trainable[i]:
+                    start.frozen = start.given.copy()
+            if warm:
+                start = self._continued(i, start, vocabulary, name)
+            starts.append(start)
+        return starts
+
+    def _continued(self, i, start, vocabulary, name):
+        """Warm start: column ``i`` starts from the previous fit's rows where it had them."""
+        from ._inspection import own_vectors
+
+        previous = previous_start(self.embeddings_[i], own_vectors(self, i), len(vocabulary))
+        if start is None:
+            return previous
+        if start.width != previous.width:
+            raise ValueError(
+                f"warm_start keeps the width of column {name!r}'s previous table "
+                f"({previous.width}), but its initial_embeddings have width {start.width}"
+            )
+        # Frozen rows stay as given; the other rows continue from where they were.
+        use = previous.given & ~start.frozen
+        start.table[use] = previous.table[use]
+        start.given |= use
+        return start
+
+    def _frozen_without_target(self, starts, vocabularies, infrequent, names):
+        """Whether every column is frozen with a vector for every category (no y needed).
+
+        Raises a ValueError naming the categories when every column is frozen
+        but some categories have no vector to start from: only y could give them one.
+        """
+        if not all(s is not None and s.frozen.any() for s in starts):
+            return False
+        for start, vocabulary, rare, name in zip(starts, vocabularies, infrequent, names):
+            missing = ~start.frozen[:-1] & ~rare
+            if missing.any():
+                raise ValueError(
+                    f"y is None, but column {name!r} has categories without an initial "
+                    f"vector, {vocabulary.categories[missing][:5].tolist()}: only a target "
+                    "can teach their vectors. Pass y, or give every category a vector."
+                )
+        return True
 
     def _checked_hidden_units(self):
         units = tuple(self.hidden_units)
@@ -338,29 +481,33 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             threshold = threshold * n_samples
         return [count < threshold for count in counts]
 
-    def _resolve_dims(self, vocabularies, names):
-        auto = [auto_dim(len(v)) for v in vocabularies]
-        if self.dims == "auto":
-            return auto
-        if isinstance(self.dims, Integral):
-            return [int(self.dims)] * len(vocabularies)
-        if isinstance(self.dims, dict):
-            unknown = [k for k in self.dims if k not in names]
-            if unknown:
-                raise ValueError(
-                    f"dims names columns that X does not have: {unknown}; "
-                    f"the columns are {list(names)}"
-                )
-            dims = [self.dims.get(name, d) for name, d in zip(names, auto)]
-        else:
+    def _resolve_dims(self, vocabularies, names, starts):
+        """Each column's width: its starting table's, else ``dims``' or the auto rule."""
+        if isinstance(self.dims, list):
             if len(self.dims) != len(vocabularies):
                 raise ValueError(
                     f"dims has {len(self.dims)} entries but X has {len(vocabularies)} columns"
                 )
-            dims = list(self.dims)
-        if not all(isinstance(d, Integral) and d >= 1 for d in dims):
-            raise ValueError(f"every entry of dims must be a positive int, got {self.dims!r}")
-        return [int(d) for d in dims]
+            asked = list(self.dims)
+        else:
+            asked = per_column(self.dims, names, "dims", "auto")
+        dims = []
+        for wanted, vocabulary, start, name in zip(asked, vocabularies, starts, names):
+            if wanted != "auto" and not (
+                isinstance(wanted, Integral) and not isinstance(wanted, bool) and wanted >= 1
+            ):
+                raise ValueError(f"every entry of dims must be a positive int, got {self.dims!r}")
+            if start is None:
+                dims.append(auto_dim(len(vocabulary)) if wanted == "auto" else int(wanted))
+            elif wanted in ("auto", start.width):
+                dims.append(start.width)
+            else:
+                raise ValueError(
+                    f"dims asks {wanted} for column {name!r}, but its starting table "
+                    "(from initial_embeddings, or the previous fit with warm_start=True) "
+                    f"has width {start.width}; leave dims at 'auto' for that column"
+                )
+        return dims
 
     def _split(self, n_samples, rng):
         """Indices of the training rows, and of the validation rows or None."""
@@ -385,10 +532,11 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             codes[:, i] = row_of_code[codes[:, i]]
 
     @staticmethod
-    def _relabel_as_unknown(rows, train, vocabularies, rng):
-        """Send a small random share of each column's training values to the unknown row."""
+    def _relabel_as_unknown(rows, train, vocabularies, columns, rng):
+        """Send a small random share of the training values of ``columns`` to the unknown row."""
         n_unknown = min(len(train), max(1, round(UNKNOWN_SHARE * len(train))))
-        for i, vocabulary in enumerate(vocabularies):
+        for i in columns:
+            vocabulary = vocabularies[i]
             rows[rng.choice(train, size=n_unknown, replace=False), i] = vocabulary.unknown_row
 
     def fit_transform(self, X, y=None):
@@ -417,8 +565,14 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             cv = check_cv(self.cv, y, classifier=classifier)
         out = np.empty((_num_samples(X), sum(self.dims_)), dtype=self.embeddings_[0].dtype)
         for train, held_out in cv.split(X, y):
+            # The full encoder's vocabulary and widths, so that one-hot and
+            # given tables line up with its own.
             fold = clone(self).set_params(
-                cv=None, dims=list(self.dims_), random_state=rng.randint(2**31 - 1)
+                cv=None,
+                categories=list(self.categories_),
+                dims=list(self.dims_),
+                warm_start=False,
+                random_state=rng.randint(2**31 - 1),
             )
             fold.fit(_safe_indexing(X, train), _safe_indexing(y, train))
             fold._map_embeddings_onto(self)
@@ -538,6 +692,10 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features=None):
         """Output column names: ``"{feature}_{j}"`` for j in range(dims_[i]).
 
+        A one-hot column (``initial_embeddings="one_hot"``) is named as by
+        OneHotEncoder: ``"{feature}_{category}"``, and
+        ``"{feature}_infrequent_sklearn"`` for its infrequent categories.
+
         Parameters
         ----------
         input_features : array-like of str or None, default=None
@@ -549,10 +707,22 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         input_features = _check_feature_names_in(self, input_features)
-        return np.asarray(
-            [f"{name}_{j}" for name, dim in zip(input_features, self.dims_) for j in range(dim)],
-            dtype=object,
-        )
+        names = []
+        for i, (feature, dim) in enumerate(zip(input_features, self.dims_)):
+            if self._one_hot_columns[i]:
+                names += [f"{feature}_{suffix}" for suffix in self._one_hot_suffixes(i)]
+            else:
+                names += [f"{feature}_{j}" for j in range(dim)]
+        return np.asarray(names, dtype=object)
+
+    def _one_hot_suffixes(self, i):
+        """OneHotEncoder's output names for column ``i``'s identity table."""
+        categories = self.categories_[i]
+        infrequent = self.infrequent_categories_[i]
+        if infrequent is None:
+            return [str(c) for c in categories]
+        frequent = Vocabulary(infrequent).encode(categories) == UNKNOWN
+        return [str(c) for c in categories[frequent]] + ["infrequent_sklearn"]
 
     def get_embeddings(self, feature):
         """One column's embedding table as a DataFrame indexed by category.

@@ -48,6 +48,7 @@ def save(encoder, path):
         "n_features_in": encoder.n_features_in_,
         "feature_names_in": _names(encoder),
         "dims": list(encoder.dims_),
+        "one_hot": [bool(b) for b in encoder._one_hot_columns],
         "target_type": encoder.target_type_,
         "classes": None if encoder.classes_ is None else _values_to_json(encoder.classes_),
         "history": encoder.history_,
@@ -104,6 +105,7 @@ def load(path):
     encoder.categories_ = categories
     encoder._vocabularies = [Vocabulary(c) for c in categories]
     encoder.dims_ = list(metadata["dims"])
+    encoder._one_hot_columns = metadata.get("one_hot") or [False] * len(categories)
     encoder.n_features_in_ = metadata["n_features_in"]
     if metadata["feature_names_in"] is not None:
         encoder.feature_names_in_ = np.asarray(metadata["feature_names_in"], dtype=object)

@@ -30,20 +30,29 @@ class NetworkSpec:
     verbose: int
 
 
-def train_embeddings(spec, rows, y, train, val, seed):
+def train_embeddings(spec, rows, y, train, val, seed, starts=None):
     """Train the network; return each column's embedding table and the history.
 
     ``rows`` is an ``(n_samples, n_columns)`` int32 array of table rows and
     ``y`` the prepared target; ``train`` and ``val`` index their training and
     validation samples. Without ``val`` (None), early stopping watches the
-    training loss.
+    training loss. ``starts`` holds, per column, None or an object with
+    ``table``, ``given`` and ``frozen``: the given rows start from ``table``
+    and the frozen ones never change.
     """
     seeds = np.random.default_rng(seed)
 
     def next_seed():
         return int(seeds.integers(2**31 - 1))
 
-    model = _build_model(spec, next_seed)
+    starts = starts or [None] * len(spec.dims)
+    model = _build_model(spec, next_seed, [None if s is None else s.frozen for s in starts])
+    for i, start in enumerate(starts):
+        if start is not None and start.given.any():
+            table = model.get_layer(f"embedding_{i}").embeddings
+            values = keras.ops.convert_to_numpy(table)
+            values[start.given] = start.table[start.given]
+            table.assign(values)
     model.compile(
         optimizer=_RowwiseAdam(learning_rate=spec.learning_rate, name="rowwise_adam"),
         loss=spec.loss,
@@ -119,24 +128,36 @@ class _RowLookup(keras.layers.Embedding):
     ``keras.ops.take`` reads the whole table as a tensor each step, which
     costs time in proportion to the number of categories; tf.gather on the
     underlying variable reads just the batch's rows (and its gradient stays
-    sparse).
+    sparse). Rows marked in ``frozen_rows`` pass no gradient: their updates,
+    and so their Adam moments, stay exactly zero and the rows never move.
     """
 
+    def __init__(self, *args, frozen_rows=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.frozen_rows = None if frozen_rows is None else tf.constant(frozen_rows)
+
     def call(self, inputs):
-        return tf.gather(self.embeddings.value, inputs)
+        vectors = tf.gather(self.embeddings.value, inputs)
+        if self.frozen_rows is None:
+            return vectors
+        frozen = tf.gather(self.frozen_rows, inputs)[:, None]
+        return tf.where(frozen, tf.stop_gradient(vectors), vectors)
 
 
-def _build_model(spec, next_seed):
+def _build_model(spec, next_seed, frozen):
     inputs = keras.Input(shape=(len(spec.dims),), dtype="int32", name="codes")
-    vectors = [
-        _RowLookup(
+    vectors = []
+    for i, (n_rows, dim, frozen_rows) in enumerate(zip(spec.table_sizes, spec.dims, frozen)):
+        lookup = _RowLookup(
             n_rows,
             dim,
             embeddings_initializer=keras.initializers.RandomUniform(-0.05, 0.05, seed=next_seed()),
+            frozen_rows=None if frozen_rows is None or not frozen_rows.any() else frozen_rows,
             name=f"embedding_{i}",
-        )(inputs[:, i])
-        for i, (n_rows, dim) in enumerate(zip(spec.table_sizes, spec.dims))
-    ]
+        )
+        # A wholly frozen table is left out of the optimizer altogether.
+        lookup.trainable = frozen_rows is None or not frozen_rows.all()
+        vectors.append(lookup(inputs[:, i]))
     x = keras.layers.Concatenate()(vectors) if len(vectors) > 1 else vectors[0]
     if spec.dropout > 0:
         x = keras.layers.Dropout(spec.dropout, seed=next_seed())(x)

@@ -75,6 +75,13 @@ class Vocabulary:
         """Index of the table row shared by unknown and infrequent values."""
         return len(self.categories)
 
+    def grown_by(self, other):
+        """A vocabulary with these categories first, then ``other``'s new ones."""
+        new = other.categories[self.encode(other.categories) == UNKNOWN]
+        if not len(new):
+            return self
+        return Vocabulary(np.concatenate([self.categories, new]))
+
     def encode(self, column):
         """Row index of each value of ``column``; :data:`UNKNOWN` where unknown.
 

@@ -1,0 +1,142 @@
+"""Where each embedding table starts: one-hot, given vectors, or a previous fit.
+
+Numpy world. A column's :class:`Start` is a table of ``n_categories + 1`` rows
+(the last for unknown values), a mask of the rows whose values are given (the
+others keep the network's random initialization) and a mask of the given rows
+that training must leave alone (``trainable=False``).
+"""
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ._inspection import read_vectors
+from ._vocabulary import UNKNOWN
+
+ONE_HOT = "one_hot"
+
+
+@dataclass
+class Start:
+    """How one column's table starts."""
+
+    table: np.ndarray  # (n_categories + 1, width) float64; only `given` rows matter
+    given: np.ndarray  # bool per row: starts from `table` rather than at random
+    frozen: np.ndarray  # bool per row: given, and kept as given by training
+    one_hot: bool = False  # an identity table: output columns are categories
+
+    @property
+    def width(self):
+        return self.table.shape[1]
+
+
+def one_hot_start(infrequent):
+    """An identity table: one column per frequent category, one for the infrequent.
+
+    As OneHotEncoder's: infrequent categories (if any) share a last column,
+    which unknown values get too; without infrequent categories an unknown
+    value is all zeros.
+    """
+    frequent = np.flatnonzero(~infrequent)
+    width = len(frequent) + int(infrequent.any())
+    table = np.zeros((len(infrequent) + 1, width))
+    table[frequent, np.arange(len(frequent))] = 1.0
+    if infrequent.any():
+        table[np.append(infrequent, True), -1] = 1.0
+    given = np.ones(len(table), dtype=bool)
+    return Start(table, given, frozen=np.zeros_like(given), one_hot=True)
+
+
+def given_start(vectors, vocabulary, name):
+    """The rows of ``vectors`` (array, DataFrame or word-vector file) for a column.
+
+    An array has one row per category, in the order of the column's
+    categories. A DataFrame (or a file, read as one) is indexed by category:
+    its rows for categories the column has are used, the others ignored.
+    """
+    if isinstance(vectors, (str, os.PathLike)):
+        vectors = read_vectors(vectors)
+    if isinstance(vectors, pd.DataFrame):
+        values = _finite_matrix(vectors.to_numpy(), name)
+        if not vectors.index.is_unique:
+            repeated = vectors.index[vectors.index.duplicated()].unique()[:5].tolist()
+            raise ValueError(f"initial_embeddings for column {name!r} repeat categories {repeated}")
+        rows = vocabulary.encode(vectors.index.to_numpy())
+        found = rows != UNKNOWN
+        if not found.any():
+            raise ValueError(
+                f"none of the {len(vectors)} initial vectors for column {name!r} belongs to "
+                f"one of its categories: its categories look like "
+                f"{vocabulary.categories[:3].tolist()}, the vectors' index like "
+                f"{vectors.index[:3].tolist()}"
+            )
+        rows, values = rows[found], values[found]
+    else:
+        values = _finite_matrix(vectors, name)
+        if len(values) != len(vocabulary):
+            raise ValueError(
+                f"initial_embeddings for column {name!r} has {len(values)} rows but the "
+                f"column has {len(vocabulary)} categories; give one row per category, "
+                "in the order of its categories, or a DataFrame indexed by category"
+            )
+        rows = np.arange(len(values))
+    table = np.zeros((len(vocabulary) + 1, values.shape[1]))
+    table[rows] = values
+    given = np.zeros(len(table), dtype=bool)
+    given[rows] = True
+    return Start(table, given, frozen=np.zeros_like(given))
+
+
+def _finite_matrix(values, name):
+    try:
+        values = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"initial_embeddings for column {name!r} are not numbers") from None
+    if values.ndim != 2 or values.shape[1] == 0:
+        raise ValueError(
+            f"initial_embeddings for column {name!r} must be 2-D with at least one "
+            f"column, got shape {values.shape}"
+        )
+    if not np.isfinite(values).all():
+        raise ValueError(f"initial_embeddings for column {name!r} contain NaN or infinity")
+    return values
+
+
+def previous_start(table, own, n_categories):
+    """Warm start: the rows a previous fit learned, for a vocabulary grown after them.
+
+    ``table`` is the previous fit's table and ``own`` marks its categories
+    that had a vector of their own; they keep it as their starting point, and
+    the previous unknown row starts the new one.
+    """
+    start = np.zeros((n_categories + 1, table.shape[1]))
+    given = np.zeros(len(start), dtype=bool)
+    old = len(table) - 1
+    start[:old][own] = table[:-1][own]
+    given[:old] = own
+    start[-1], given[-1] = table[-1], True
+    return Start(start, given, frozen=np.zeros_like(given))
+
+
+def per_column(value, names, parameter, default):
+    """Resolve a parameter given for all columns or as a dict by name or position."""
+    if not isinstance(value, dict):
+        return [value] * len(names)
+    resolved = [default] * len(names)
+    for key, entry in value.items():
+        if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+            if not 0 <= key < len(names):
+                raise ValueError(
+                    f"{parameter} names column position {key}, but X has {len(names)} columns"
+                )
+            resolved[int(key)] = entry
+        elif key in names:
+            resolved[names.index(key)] = entry
+        else:
+            raise ValueError(
+                f"{parameter} names a column that X does not have: {key!r}; the columns "
+                f"are {list(names)}"
+            )
+    return resolved

@@ -1,0 +1,241 @@
+"""Starting tables: one-hot emulation, given (pretrained) vectors, freezing, warm start."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import FAST, make_frame
+from sklearn.preprocessing import OneHotEncoder
+
+import skembed
+from skembed import EmbeddingEncoder
+
+
+def _with_missing_and_unknown(X):
+    X = X.copy()
+    X["city"] = X["city"].astype(object)
+    X.loc[X.index[:7], "city"] = np.nan
+    return X
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(handle_unknown="ignore"),
+        dict(handle_unknown="infrequent_if_exist", min_frequency=25),
+        dict(handle_unknown="ignore", min_frequency=0.08),
+    ],
+)
+def test_frozen_one_hot_is_exactly_one_hot_encoder(frame, options):
+    X, _ = frame
+    X = _with_missing_and_unknown(X)
+    ours = EmbeddingEncoder(initial_embeddings="one_hot", trainable=False, **options).fit(X)
+    theirs = OneHotEncoder(sparse_output=False, **options).fit(X)
+    new = pd.DataFrame({"city": ["Rome", "Paris", np.nan, "Lyon"], "shop": [3, 99, 0, 11]})
+    for data in (X, new):
+        np.testing.assert_array_equal(ours.transform(data), theirs.transform(data))
+    assert ours.get_feature_names_out().tolist() == theirs.get_feature_names_out().tolist()
+    assert ours.target_type_ is None and ours.history_ == {}
+
+
+def test_one_hot_on_arrays_gives_one_hot_encoder_names(frame):
+    X, _ = frame
+    values = X.to_numpy(dtype=object)
+    ours = EmbeddingEncoder(initial_embeddings="one_hot", trainable=False).fit(values)
+    theirs = OneHotEncoder(sparse_output=False, handle_unknown="ignore").fit(values)
+    np.testing.assert_array_equal(ours.transform(values), theirs.transform(values))
+    assert ours.get_feature_names_out().tolist() == theirs.get_feature_names_out().tolist()
+    back = ours.inverse_transform(ours.transform(values[:20]))
+    np.testing.assert_array_equal(back, values[:20])
+
+
+def test_trainable_one_hot_starts_from_identity_and_learns(frame):
+    X, y = frame
+    encoder = EmbeddingEncoder(initial_embeddings="one_hot", **FAST).fit(X, y)
+    assert encoder.dims_ == [5, 12]
+    city = encoder.get_embeddings("city").to_numpy()
+    assert not np.array_equal(city, np.eye(5))
+    # Training moved each row a little from its identity start, not elsewhere.
+    assert np.abs(city - np.eye(5)).max() < 0.2
+    assert encoder.get_feature_names_out()[0] == "city_Brest"
+
+
+def test_one_hot_for_one_column_only(frame):
+    X, y = frame
+    encoder = EmbeddingEncoder(initial_embeddings={"shop": "one_hot"}, dims=3, **FAST)
+    with pytest.raises(ValueError, match="dims asks 3 for column 'shop'.*width 12"):
+        encoder.fit(X, y)
+    encoder.set_params(dims={"city": 3}).fit(X, y)
+    assert encoder.dims_ == [3, 12]
+    names = encoder.get_feature_names_out().tolist()
+    assert names[:4] == ["city_0", "city_1", "city_2", "shop_0"]
+    assert names[-1] == "shop_11"
+
+
+def _pretrained(index, width=3, seed=0):
+    values = np.random.default_rng(seed).normal(size=(len(index), width))
+    return pd.DataFrame(values, index=pd.Index(index, dtype=object))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_frozen_given_rows_are_bit_identical_and_the_others_learned(frame, dtype):
+    X, y = frame
+    given = _pretrained(["Paris", "Lyon", "Nice", "Berlin"], width=4)
+    before = given.copy()
+    encoder = EmbeddingEncoder(
+        initial_embeddings={"city": given}, trainable={"city": False}, dtype=dtype, **FAST
+    ).fit(X, y)
+    pd.testing.assert_frame_equal(given, before)  # the caller's table is untouched
+    assert encoder.dims_[0] == 4
+    city = encoder.get_embeddings("city")
+    known = ["Lyon", "Nice", "Paris"]
+    np.testing.assert_array_equal(city.loc[known].to_numpy(), given.loc[known].to_numpy().astype(dtype))
+    # Brest and Lille had no vector: they are learned, each its own.
+    unknown_row = encoder.embeddings_[0][-1]
+    for category in ["Brest", "Lille"]:
+        assert not np.array_equal(city.loc[category].to_numpy(), unknown_row)
+    assert len(encoder.history_["loss"]) == FAST["epochs"]
+
+
+def test_training_never_moves_frozen_rows():
+    """The network itself holds frozen rows still (fit then restores full precision)."""
+    from skembed._initial import Start
+    from skembed._training import NetworkSpec, train_embeddings
+
+    rng = np.random.default_rng(0)
+    rows = rng.integers(0, 6, size=(500, 1)).astype(np.int32)
+    y = (rows[:, 0] % 2).astype(np.float32)
+    table = rng.normal(size=(7, 2)).astype(np.float32)
+    frozen = np.array([True, True, False, True, False, False, False])
+    start = Start(table, given=frozen.copy(), frozen=frozen)
+    spec = NetworkSpec(
+        table_sizes=[7], dims=[2], hidden_units=(8,), dropout=0.0, n_outputs=1,
+        activation="sigmoid", loss="binary_crossentropy", epochs=3, batch_size=32,
+        learning_rate=0.05, n_iter_no_change=None, verbose=0,
+    )
+    (learned,), _ = train_embeddings(spec, rows, y, np.arange(500), None, seed=0, starts=[start])
+    np.testing.assert_array_equal(learned[frozen], table[frozen])
+    assert np.abs(learned[2] - learned[4]).max() > 0  # the free rows did train
+
+
+def test_trainable_given_rows_start_there_and_move(frame):
+    X, y = frame
+    given = _pretrained(["Brest", "Lille", "Lyon", "Nice", "Paris"], width=3)
+    encoder = EmbeddingEncoder(initial_embeddings={0: given}, **FAST).fit(X, y)
+    city = encoder.get_embeddings("city").to_numpy()
+    assert not np.array_equal(city, given.to_numpy(dtype=np.float32))
+    assert np.abs(city - given.to_numpy()).max() < 0.1
+
+
+def test_an_array_is_aligned_with_the_categories(frame):
+    X, y = frame
+    table = np.arange(15, dtype=float).reshape(5, 3)
+    encoder = EmbeddingEncoder(
+        categories=[["Paris", "Lyon", "Nice", "Lille", "Brest"], list(range(12))],
+        initial_embeddings={"city": table},
+        trainable=False,
+        **FAST,
+    ).fit(X, y)
+    np.testing.assert_array_equal(encoder.get_embeddings("city").loc["Lyon"], [3, 4, 5])
+    with pytest.raises(ValueError, match="has 4 rows but the column has 5 categories"):
+        encoder.set_params(initial_embeddings={"city": table[:4]}).fit(X, y)
+
+
+def test_a_word_vector_file_round_trips_through_export(frame, tmp_path):
+    X, y = frame
+    source = EmbeddingEncoder(dims=3, **FAST).fit(X, y)
+    path = tmp_path / "city.txt"
+    source.export_vectors("city", path)
+    frozen = EmbeddingEncoder(
+        initial_embeddings={"city": str(path)}, trainable=False, **FAST
+    ).fit(X, y)
+    np.testing.assert_array_equal(
+        frozen.get_embeddings("city").to_numpy(), source.get_embeddings("city").to_numpy()
+    )
+    path.write_text(path.read_text() + "Rome 0.1 oops 0.3\n")
+    with pytest.raises(ValueError, match=r"city\.txt, line 6"):
+        EmbeddingEncoder(initial_embeddings={"city": path}, **FAST).fit(X, y)
+
+
+def test_fit_without_y_when_every_column_is_frozen_and_complete(frame):
+    X, _ = frame
+    given = {
+        "city": _pretrained(["Brest", "Lille", "Lyon", "Nice", "Paris"]),
+        "shop": pd.DataFrame(np.eye(12)[:, :4], index=range(12)),
+    }
+    encoder = EmbeddingEncoder(initial_embeddings=given, trainable=False).fit(X)
+    # No target to learn the unknown vector from: it is the mean of the given ones.
+    np.testing.assert_allclose(
+        encoder.embeddings_[0][-1], given["city"].to_numpy().mean(axis=0), rtol=1e-6
+    )
+    assert encoder.transform(X).shape == (len(X), 7)
+
+    given["city"] = given["city"].drop(["Lille", "Nice"])
+    with pytest.raises(ValueError, match=r"column 'city' has categories without.*'Lille', 'Nice'"):
+        EmbeddingEncoder(initial_embeddings=given, trainable=False).fit(X)
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        EmbeddingEncoder(initial_embeddings=given, trainable={"city": False}).fit(X)
+
+
+@pytest.mark.parametrize(
+    "initial, trainable, message",
+    [
+        ({"town": np.eye(5)}, True, "initial_embeddings names a column that X does not have"),
+        ({5: np.eye(5)}, True, "initial_embeddings names column position 5"),
+        ({"city": np.full((5, 2), np.nan)}, True, "contain NaN or infinity"),
+        ({"city": np.ones(5)}, True, r"must be 2-D .* shape \(5,\)"),
+        ({"city": _pretrained(["Rome", "Oslo"])}, True, "none of the 2 initial vectors"),
+        ({"city": pd.DataFrame(np.ones((2, 2)), index=["Lyon", "Lyon"])}, True, "repeat"),
+        (None, {"city": "no"}, "trainable must be a bool"),
+        (None, {"town": False}, "trainable names a column that X does not have"),
+    ],
+)
+def test_bad_initial_embeddings_and_trainable_are_named(frame, initial, trainable, message):
+    X, y = frame
+    encoder = EmbeddingEncoder(initial_embeddings=initial, trainable=trainable, **FAST)
+    with pytest.raises(ValueError, match=message):
+        encoder.fit(X, y)
+
+
+def test_warm_start_keeps_known_categories_at_their_rows():
+    X, y = make_frame(n=400)
+    first, second = X.iloc[:250], X.iloc[150:].copy()
+    second.loc[second.index[:9], "city"] = "Rome"
+    second.loc[second.index[9:14], "shop"] = 40
+    encoder = EmbeddingEncoder(warm_start=True, dims=[2, 3], **FAST).fit(first, y[:250])
+    categories = [c.copy() for c in encoder.categories_]
+    tables = [t.copy() for t in encoder.embeddings_]
+
+    # A learning rate too small to move anything shows where the vectors start.
+    encoder.set_params(learning_rate=1e-9, dims="auto").fit(second, y[150:])
+    assert encoder.categories_[0].tolist() == categories[0].tolist() + ["Rome"]
+    assert encoder.categories_[1].tolist() == categories[1].tolist() + [40]
+    assert encoder.dims_ == [2, 3]
+    for old, new in zip(tables, encoder.embeddings_):
+        n_old = len(old) - 1
+        np.testing.assert_allclose(new[:n_old], old[:-1], atol=1e-6)
+        np.testing.assert_allclose(new[-1], old[-1], atol=1e-6)  # the unknown row is last
+    rome = encoder.get_embeddings("city").loc["Rome"].to_numpy()
+    assert not np.allclose(rome, encoder.embeddings_[0][-1])
+
+    with pytest.raises(ValueError, match="dims asks 5 for column 'city'"):
+        encoder.set_params(dims={"city": 5}).fit(second, y[150:])
+    with pytest.raises(ValueError, match="feature names"):
+        encoder.set_params(dims="auto").fit(second.rename(columns={"city": "town"}), y[150:])
+
+
+def test_without_warm_start_a_refit_starts_over(frame):
+    X, y = frame
+    encoder = EmbeddingEncoder(**FAST).fit(X, y)
+    encoder.fit(X.iloc[:100], y[:100])
+    refit = EmbeddingEncoder(**FAST).fit(X.iloc[:100], y[:100])
+    for ours, fresh in zip(encoder.embeddings_, refit.embeddings_):
+        np.testing.assert_array_equal(ours, fresh)
+
+
+def test_one_hot_names_survive_save_and_load(frame, tmp_path):
+    X, _ = frame
+    encoder = EmbeddingEncoder(initial_embeddings="one_hot", trainable=False).fit(X)
+    skembed.save(encoder, tmp_path / "one_hot.zip")
+    loaded = skembed.load(tmp_path / "one_hot.zip")
+    assert loaded.get_feature_names_out().tolist() == encoder.get_feature_names_out().tolist()
+    np.testing.assert_array_equal(loaded.transform(X), encoder.transform(X))
