@@ -112,8 +112,9 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
     initial_embeddings : "one_hot", dict or None, default=None
         Where tables start instead of at random. "one_hot" gives every column
         an identity table, one output column per category (with
-        ``trainable=False`` and no ``min_frequency``, the output is exactly
-        OneHotEncoder's). A dict maps a feature name (or position) to "one_hot",
+        ``trainable=False``, the output is exactly that of
+        ``OneHotEncoder(sparse_output=False)`` with the same ``handle_unknown``
+        and ``min_frequency``; missing values are one category, as NaN). A dict maps a feature name (or position) to "one_hot",
         to a 2-D array with one row per category in the order of the column's
         categories, to a DataFrame indexed by category, or to the path of a
         word-vector text file (a token, then its numbers, per line). Categories
@@ -296,22 +297,19 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         starts = self._starts(vocabularies, names, infrequent, warm)
         dims = self._resolve_dims(vocabularies, names, starts)
 
-        if y is None and self._frozen_without_target(starts, vocabularies, infrequent, names):
-            target = None
-        else:
+        given_only = self._nothing_to_learn(y, starts, vocabularies, infrequent, names)
+        target = None
+        if y is not None or not given_only:
             target = prepare_target(y, self.target_type, type(self).__name__)
             check_consistent_length(columns[0], target.values)
-        if target is None or all(
-            s is not None and (s.frozen | np.append(rare, False)).all()
-            for s, rare in zip(starts, infrequent)
-        ):
-            # Nothing to learn: the tables are the given ones.
+        if given_only:
             tables, history = [s.table.copy() for s in starts], {}
             trained = [np.zeros(len(v), dtype=bool) for v in vocabularies]
             for table, start in zip(tables, starts):
-                if not start.given[-1] and start.given.any():
-                    # No target to learn the unknown vector from: the mean one.
-                    table[-1] = table[:-1][start.given[:-1]].mean(axis=0)
+                if not start.given[-1]:
+                    # No target to learn the unknown vector from: zeros, as
+                    # OneHotEncoder encodes an unknown value.
+                    table[-1] = 0.0
         else:
             tables, trained, history = self._train(
                 codes, target, vocabularies, counts, infrequent, starts, dims, hidden_units
@@ -332,6 +330,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         self.embeddings_ = tables
         self.dims_ = dims
         self._one_hot_columns = [s is not None and s.one_hot for s in starts]
+        self._frozen_columns = [s is not None and s.frozen.any() for s in starts]
         self.infrequent_categories_ = [
             v.categories[mask] if mask.any() else None
             for v, mask in zip(vocabularies, infrequent)
@@ -399,17 +398,19 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
                 )
             if vectors is None:
                 start = None
+            elif isinstance(vectors, str) and vectors == ONE_HOT:
+                start = one_hot_start(rare)
             else:
-                if isinstance(vectors, str) and vectors == ONE_HOT:
-                    start = one_hot_start(rare)
-                else:
-                    start = given_start(vectors, vocabulary, name)
-                # An infrequent category shares the unknown vector, given or not.
-                start.given[:-1] &= ~rare
-                if not trainable[i]:
-                    start.frozen = start.given.copy()
+                start = given_start(vectors, vocabulary, name)
+            if start is not None and not trainable[i]:
+                start.frozen = start.given.copy()
             if warm:
                 start = self._continued(i, start, vocabulary, name)
+            if start is not None:
+                # An infrequent category shares the unknown vector, given or not.
+                rare_rows = np.append(rare, False)
+                start.given &= ~rare_rows
+                start.frozen &= ~rare_rows
             starts.append(start)
         return starts
 
@@ -431,17 +432,26 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         start.given |= use
         return start
 
-    def _frozen_without_target(self, starts, vocabularies, infrequent, names):
-        """Whether every column is frozen with a vector for every category (no y needed).
+    def _nothing_to_learn(self, y, starts, vocabularies, infrequent, names):
+        """Whether every table is given and frozen, so that fit trains nothing.
 
-        Raises a ValueError naming the categories when every column is frozen
-        but some categories have no vector to start from: only y could give them one.
+        With y, every row a value can reach must be frozen (unknown row
+        included). Without y, every column must be frozen with a vector for
+        each of its categories; if every column is frozen but some categories
+        lack a vector, the error names them, since only y could teach them.
         """
+        complete = [
+            s is not None and (s.frozen[:-1] | rare).all() for s, rare in zip(starts, infrequent)
+        ]
+        if y is not None:
+            return all(done and s.frozen[-1] for done, s in zip(complete, starts))
         if not all(s is not None and s.frozen.any() for s in starts):
-            return False
-        for start, vocabulary, rare, name in zip(starts, vocabularies, infrequent, names):
-            missing = ~start.frozen[:-1] & ~rare
-            if missing.any():
+            return False  # fit's target check raises: y is required
+        for done, start, vocabulary, rare, name in zip(
+            complete, starts, vocabularies, infrequent, names
+        ):
+            if not done:
+                missing = ~start.frozen[:-1] & ~rare
                 raise ValueError(
                     f"y is None, but column {name!r} has categories without an initial "
                     f"vector, {vocabulary.categories[missing][:5].tolist()}: only a target "
@@ -467,8 +477,12 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             )
         vocabularies = []
         for given, name in zip(self.categories, names):
+            values = np.array(given)
+            if values.dtype.kind in "US":
+                # Keep a NaN among strings a NaN, not the string "nan".
+                values = np.array(list(given), dtype=object)
             try:
-                vocabularies.append(Vocabulary(np.array(given)))
+                vocabularies.append(Vocabulary(values))
             except ValueError as error:
                 raise ValueError(f"categories for column {name!r}: {error}") from None
         return vocabularies
@@ -554,8 +568,16 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             did not see that row.
         """
         self.fit(X, y)
-        if self.cv is None:
+        if self.cv is None or not self.history_:
+            # Without training nothing was learned from y, so nothing can leak.
             return self.transform(X)
+        if self.min_frequency is not None and any(self._one_hot_columns):
+            # Each fold finds its own infrequent categories, so its one-hot
+            # tables would not have the full encoder's columns.
+            raise ValueError(
+                "cv cannot be combined with initial_embeddings='one_hot' and "
+                "min_frequency; drop one of them"
+            )
         rng = check_random_state(self.random_state)
         classifier = self.target_type_ != "continuous"
         if isinstance(self.cv, Integral):
@@ -587,6 +609,8 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         the categories both trained, brings one onto the other.
         """
         for i, (vocabulary, table) in enumerate(zip(self._vocabularies, self.embeddings_)):
+            if self._frozen_columns[i]:
+                continue  # frozen rows pin both encoders to the same coordinates
             target = reference.embeddings_[i]
             rows = reference._vocabularies[i].encode(vocabulary.categories)
             own = (rows != UNKNOWN) & (table[:-1] != table[-1]).any(axis=1)

@@ -57,6 +57,11 @@ def given_start(vectors, vocabulary, name):
     its rows for categories the column has are used, the others ignored.
     """
     if isinstance(vectors, (str, os.PathLike)):
+        if not os.path.isfile(vectors):
+            raise ValueError(
+                f"initial_embeddings for column {name!r} is {str(vectors)!r}, which is "
+                f"neither {ONE_HOT!r} nor a file of vectors"
+            )
         vectors = read_vectors(vectors)
     if isinstance(vectors, pd.DataFrame):
         values = _finite_matrix(vectors.to_numpy(), name)
@@ -90,17 +95,26 @@ def given_start(vectors, vocabulary, name):
 
 
 def _finite_matrix(values, name):
-    try:
-        values = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"initial_embeddings for column {name!r} are not numbers") from None
+    values = np.asarray(values)
+    if values.dtype.kind not in "biuf":
+        raise ValueError(
+            f"initial_embeddings for column {name!r} must be real numbers, got dtype "
+            f"{values.dtype}"
+        )
+    values = values.astype(np.float64)
     if values.ndim != 2 or values.shape[1] == 0:
         raise ValueError(
             f"initial_embeddings for column {name!r} must be 2-D with at least one "
             f"column, got shape {values.shape}"
         )
-    if not np.isfinite(values).all():
-        raise ValueError(f"initial_embeddings for column {name!r} contain NaN or infinity")
+    # The network trains in float32: a value beyond its range would become inf.
+    with np.errstate(over="ignore"):
+        in_float32 = values.astype(np.float32)
+    if not np.isfinite(in_float32).all():
+        raise ValueError(
+            f"initial_embeddings for column {name!r} contain NaN, infinity, or values "
+            "too large for float32"
+        )
     return values
 
 

@@ -27,8 +27,9 @@ def save(encoder, path):
     """Write a fitted EmbeddingEncoder to ``path`` (a zip of JSON and .npy files).
 
     Parameters that cannot be written as JSON (a RandomState instance, a
-    cross-validation splitter) are stored as None: they matter to ``fit``
-    only, not to what the saved encoder does.
+    cross-validation splitter, explicit categories, initial embeddings given
+    as arrays or DataFrames, a dict keyed by column positions) are stored as
+    None: they matter to ``fit`` only, not to what the saved encoder does.
 
     Parameters
     ----------
@@ -151,8 +152,10 @@ def _names(encoder):
 def _param_to_json(value):
     if isinstance(value, (tuple, list)) and all(isinstance(v, _JSON_TYPES) for v in value):
         return list(value)
-    if isinstance(value, dict) and all(isinstance(v, _JSON_TYPES) for v in value.values()):
-        return value
+    if isinstance(value, dict) and all(
+        isinstance(k, str) and isinstance(v, _JSON_TYPES) for k, v in value.items()
+    ):
+        return value  # JSON would turn other keys (column positions) into strings
     if isinstance(value, type) and issubclass(value, np.generic) or isinstance(value, np.dtype):
         return {"dtype": np.dtype(value).name}
     if isinstance(value, _JSON_TYPES):

@@ -163,10 +163,9 @@ def test_fit_without_y_when_every_column_is_frozen_and_complete(frame):
         "shop": pd.DataFrame(np.eye(12)[:, :4], index=range(12)),
     }
     encoder = EmbeddingEncoder(initial_embeddings=given, trainable=False).fit(X)
-    # No target to learn the unknown vector from: it is the mean of the given ones.
-    np.testing.assert_allclose(
-        encoder.embeddings_[0][-1], given["city"].to_numpy().mean(axis=0), rtol=1e-6
-    )
+    # No target to learn the unknown vector from: zeros, as OneHotEncoder's.
+    np.testing.assert_array_equal(encoder.transform(pd.DataFrame({"city": ["Rome"], "shop": [0]})),
+                                  [[0, 0, 0, 1, 0, 0, 0]])
     assert encoder.transform(X).shape == (len(X), 7)
 
     given["city"] = given["city"].drop(["Lille", "Nice"])
@@ -181,7 +180,10 @@ def test_fit_without_y_when_every_column_is_frozen_and_complete(frame):
     [
         ({"town": np.eye(5)}, True, "initial_embeddings names a column that X does not have"),
         ({5: np.eye(5)}, True, "initial_embeddings names column position 5"),
-        ({"city": np.full((5, 2), np.nan)}, True, "contain NaN or infinity"),
+        ({"city": np.full((5, 2), np.nan)}, True, "contain NaN, infinity"),
+        ({"city": np.full((5, 2), 1e300)}, True, "too large for float32"),
+        ({"city": np.ones((5, 2), dtype=complex)}, True, "must be real numbers"),
+        ({"city": "onehot"}, True, "neither 'one_hot' nor a file of vectors"),
         ({"city": np.ones(5)}, True, r"must be 2-D .* shape \(5,\)"),
         ({"city": _pretrained(["Rome", "Oslo"])}, True, "none of the 2 initial vectors"),
         ({"city": pd.DataFrame(np.ones((2, 2)), index=["Lyon", "Lyon"])}, True, "repeat"),
@@ -239,3 +241,55 @@ def test_one_hot_names_survive_save_and_load(frame, tmp_path):
     loaded = skembed.load(tmp_path / "one_hot.zip")
     assert loaded.get_feature_names_out().tolist() == encoder.get_feature_names_out().tolist()
     np.testing.assert_array_equal(loaded.transform(X), encoder.transform(X))
+
+
+def test_warm_start_applies_min_frequency_to_known_categories(frame):
+    X, y = frame
+    encoder = EmbeddingEncoder(warm_start=True, min_frequency=10, dims=2, **FAST).fit(X, y)
+    assert encoder.infrequent_categories_[0] is None
+    keep = (X["city"] != "Paris").to_numpy().copy()
+    keep[np.flatnonzero(~keep)[:3]] = True  # Paris now occurs 3 times
+    encoder.fit(X[keep], y[keep])
+    assert encoder.infrequent_categories_[0].tolist() == ["Paris"]
+    np.testing.assert_array_equal(
+        encoder.get_embeddings("city").loc["Paris"].to_numpy(), encoder.embeddings_[0][-1]
+    )
+
+
+def test_cross_fitting_leaves_frozen_vectors_as_given(frame):
+    X, y = frame
+    given = _pretrained(["Brest", "Lille", "Lyon", "Nice", "Paris"])
+    encoder = EmbeddingEncoder(
+        initial_embeddings={"city": given}, trainable={"city": False}, cv=3, **FAST
+    )
+    out = encoder.fit_transform(X, y)
+    np.testing.assert_array_equal(out[:, :3], given.loc[X["city"]].to_numpy(dtype=np.float32))
+
+    one_hot = EmbeddingEncoder(initial_embeddings="one_hot", trainable=False, cv=3)
+    reference = OneHotEncoder(sparse_output=False, handle_unknown="ignore").fit_transform(X)
+    np.testing.assert_array_equal(one_hot.fit_transform(X, y), reference)
+    np.testing.assert_array_equal(one_hot.fit_transform(X), reference)
+    with pytest.raises(ValueError, match="cv cannot be combined"):
+        one_hot.set_params(trainable=True, min_frequency=30).fit_transform(X, y)
+
+
+def test_explicit_categories_keep_a_missing_value_missing():
+    X = pd.DataFrame({"c": ["a", None, "a", "b"]})
+    encoder = EmbeddingEncoder(
+        initial_embeddings="one_hot", trainable=False, categories=[["a", "b", np.nan]]
+    ).fit(X)
+    assert encoder.categories_[0][:2].tolist() == ["a", "b"] and pd.isna(encoder.categories_[0][2])
+    np.testing.assert_array_equal(
+        encoder.transform(pd.DataFrame({"c": [None, np.nan, "nan"]})),
+        [[0, 0, 1], [0, 0, 1], [0, 0, 0]],
+    )
+
+
+def test_position_keyed_parameters_are_not_saved_as_strings(frame, tmp_path):
+    X, y = frame
+    encoder = EmbeddingEncoder(initial_embeddings={1: "one_hot"}, trainable={1: False}, **FAST)
+    skembed.save(encoder.fit(X, y), tmp_path / "positions.zip")
+    loaded = skembed.load(tmp_path / "positions.zip")
+    assert loaded.get_params()["initial_embeddings"] is None
+    assert loaded.get_params()["trainable"] is None
+    assert loaded.get_feature_names_out().tolist() == encoder.get_feature_names_out().tolist()
