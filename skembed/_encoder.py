@@ -404,6 +404,13 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
                 start = given_start(vectors, vocabulary, name)
             if start is not None and not trainable[i]:
                 start.frozen = start.given.copy()
+            elif not trainable[i] and (
+                isinstance(self.trainable, dict) or all(g is None for g in given)
+            ):
+                raise ValueError(
+                    f"trainable=False for column {name!r}, but initial_embeddings gives it "
+                    "no vectors to keep: only given vectors can be frozen"
+                )
             if warm:
                 start = self._continued(i, start, vocabulary, name)
             if start is not None:

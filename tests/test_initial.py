@@ -189,6 +189,8 @@ def test_fit_without_y_when_every_column_is_frozen_and_complete(frame):
         ({"city": pd.DataFrame(np.ones((2, 2)), index=["Lyon", "Lyon"])}, True, "repeat"),
         (None, {"city": "no"}, "trainable must be a bool"),
         (None, {"town": False}, "trainable names a column that X does not have"),
+        (None, False, "trainable=False for column 'city', but initial_embeddings gives it no"),
+        ({"city": "one_hot"}, {"shop": False}, "trainable=False for column 'shop'"),
     ],
 )
 def test_bad_initial_embeddings_and_trainable_are_named(frame, initial, trainable, message):
