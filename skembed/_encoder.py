@@ -303,27 +303,13 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             target = prepare_target(y, self.target_type, type(self).__name__)
             check_consistent_length(columns[0], target.values)
         if given_only:
-            tables, history = [s.table.copy() for s in starts], {}
+            tables, history = _given_tables(starts), {}
             trained = [np.zeros(len(v), dtype=bool) for v in vocabularies]
-            for table, start in zip(tables, starts):
-                if not start.given[-1]:
-                    # No target to learn the unknown vector from: zeros, as
-                    # OneHotEncoder encodes an unknown value.
-                    table[-1] = 0.0
         else:
             tables, trained, history = self._train(
                 codes, target, vocabularies, counts, infrequent, starts, dims, hidden_units
             )
-        for table, seen, start in zip(tables, trained, starts):
-            # A category without a vector of its own, trained or given, is unknown.
-            if start is not None:
-                seen = seen | start.given[:-1]
-            table[:-1][~seen] = table[-1]
-        tables = [t.astype(self.dtype, copy=False) for t in tables]
-        for table, start in zip(tables, starts):
-            if start is not None:
-                # Exactly as given, not rounded through the network's float32.
-                table[start.frozen] = start.table[start.frozen]
+        tables = self._finished_tables(tables, trained, starts)
 
         self._vocabularies = vocabularies
         self.categories_ = [v.categories for v in vocabularies]
@@ -340,6 +326,20 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         self.history_ = history
         self.category_counts_ = counts
         return self
+
+    def _finished_tables(self, tables, trained, starts):
+        """The fitted tables: shared rows filled in, frozen rows exact, in ``dtype``."""
+        for table, seen, start in zip(tables, trained, starts):
+            # A category without a vector of its own, trained or given, is unknown.
+            if start is not None:
+                seen = seen | start.given[:-1]
+            table[:-1][~seen] = table[-1]
+        tables = [t.astype(self.dtype, copy=False) for t in tables]
+        for table, start in zip(tables, starts):
+            if start is not None:
+                # Exactly as given, not rounded through the network's float32.
+                table[start.frozen] = start.table[start.frozen]
+        return tables
 
     def _train(self, codes, target, vocabularies, counts, infrequent, starts, dims, hidden_units):
         """Train the network; return its tables, which categories it trained, its history."""
@@ -889,6 +889,19 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         # The output dtype is the `dtype` parameter, whatever the input.
         tags.transformer_tags.preserves_dtype = []
         return tags
+
+
+def _given_tables(starts):
+    """The starting tables as the fitted ones, when there is nothing to train.
+
+    An unknown row that was not given becomes zeros, as OneHotEncoder encodes
+    an unknown value: without a target there is nothing to learn it from.
+    """
+    tables = [start.table.copy() for start in starts]
+    for table, start in zip(tables, starts):
+        if not start.given[-1]:
+            table[-1] = 0.0
+    return tables
 
 
 def _count_codes(codes, n_categories):
