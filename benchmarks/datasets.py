@@ -143,8 +143,17 @@ LOADERS = {"flights": load_flights, "hotel_rates": load_hotel_rates, "synthetic"
 DEFAULT_DATASETS = ["flights", "hotel_rates"]
 
 
-def split(task, seed, test_size=0.2):
-    """Seeded random train/test split; the frames keep the original row labels."""
+def split(task, seed, test_size=0.2, validation=False):
+    """Seeded random train/test split; the frames keep the original row labels.
+
+    With ``validation``, the training part is split again in the same
+    proportions and its held-out share is returned in place of the test rows,
+    which are then never touched: the split for choosing defaults.
+    """
     from sklearn.model_selection import train_test_split
 
-    return train_test_split(task.X, task.y, test_size=test_size, random_state=seed)
+    parts = train_test_split(task.X, task.y, test_size=test_size, random_state=seed)
+    if validation:
+        X_train, _, y_train, _ = parts
+        parts = train_test_split(X_train, y_train, test_size=test_size, random_state=seed)
+    return parts

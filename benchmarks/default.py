@@ -156,16 +156,17 @@ def _failure(error):
 
 
 def run(tasks, seeds, *, encoders=ENCODERS, models=MODELS, model_max_rows=MODEL_MAX_ROWS,
-        dense_limit_bytes=DENSE_LIMIT_BYTES, fitted=None):  # fmt: skip
+        dense_limit_bytes=DENSE_LIMIT_BYTES, fitted=None, validation=False):  # fmt: skip
     """Every (task, seed, encoder, model); one row each, including those that cannot run.
 
     ``fitted``, a dict if given, receives each fitted encoder under
-    ``(dataset, task, seed, encoder name)``.
+    ``(dataset, task, seed, encoder name)``. With ``validation``, scores are
+    taken on a held-out part of the training rows (see :func:`split`).
     """
     records = []
     for task in tasks:
         for seed in seeds:
-            X_train, X_test, y_train, y_test = split(task, seed)
+            X_train, X_test, y_train, y_test = split(task, seed, validation=validation)
             label = f"[{task.dataset}/{task.name} seed {seed}]"
             base = {
                 "dataset": task.dataset, "task": task.name, "metric": task.metric, "seed": seed,
@@ -363,6 +364,12 @@ def parse_args(argv):
         default={},
         help='EmbeddingEncoder parameters as JSON, e.g. \'{"cv": 5}\' (defaults otherwise)',
     )
+    parser.add_argument(
+        "--validation",
+        action="store_true",
+        help="score on a held-out fifth of the training rows, never on the test rows: "
+        "for choosing defaults",
+    )
     parser.add_argument("--out-dir", type=Path, default=RESULTS_DIR)
     parser.add_argument("--no-plots", action="store_true")
     return parser.parse_args(argv)
@@ -378,6 +385,8 @@ def main(argv=None):
         name, seeds, max_rows = "quick", args.seeds or 1, {d: cap for d in LOADERS}
     else:
         name, seeds, max_rows = "default", args.seeds or 1, {}
+    if args.validation:
+        name += "_validation"
 
     machine, import_s = start_benchmark("skembed default benchmark")
     log(
@@ -389,6 +398,11 @@ def main(argv=None):
     )
     if name == "default":
         log("Default run: 1 seed on all rows; `--full` runs 3 seeds.")
+    if args.validation:
+        log(
+            "Validation run: each seed's training rows are split 80/20 again and scores are "
+            "taken on that fifth; the test rows are not touched."
+        )
 
     phases = {}
     tasks = []
@@ -411,19 +425,26 @@ def main(argv=None):
     results, fitted = [], {}
     for task in tasks:
         with measure() as step:
-            results.append(run([task], range(seeds), encoders=encoders, fitted=fitted))
+            results.append(
+                run(
+                    [task], range(seeds), encoders=encoders, fitted=fitted,
+                    validation=args.validation,
+                )
+            )  # fmt: skip
         # Keep only what the embedding pictures below need.
         fitted = {k: v for k, v in fitted.items() if k == EMBEDDING_PICTURE}
         phases[f"run {task.dataset}/{task.name}"] = step.seconds
     results = pd.concat(results, ignore_index=True)
 
     summary = summarize(results)
-    log("\n## Test scores\n")
+    held_out = "Validation" if args.validation else "Test"
+    log(f"\n## {held_out} scores\n")
     log(score_table(summary))
     log("\n## Results\n")
     log(markdown_table(summary))
     log(
-        "\nScore: ROC AUC (higher is better) or RMSE (lower is better) on the test rows. "
+        "\nScore: ROC AUC (higher is better) or RMSE (lower is better) on the "
+        f"{held_out.lower()} rows. "
         "enc fit s: fit_transform on the training rows; enc transform s: transform of "
         "train + test rows; model fit s / predict s: the downstream model's fit on the "
         "training rows / prediction and scoring on the test rows; encoded MB: train + "

@@ -132,6 +132,18 @@ def test_flights_max_rows_subsamples():
     assert "subsampled" in binary.note
 
 
+def test_validation_split_holds_out_training_rows_and_never_test_rows():
+    task = hotel_task(fake_hotel_rates())
+    X_train, X_test, _, _ = split(task, seed=3)
+    X_fit, X_val, y_fit, y_val = split(task, seed=3, validation=True)
+    assert set(X_fit.index) | set(X_val.index) == set(X_train.index)
+    assert not set(X_val.index) & set(X_fit.index)
+    assert not (set(X_fit.index) | set(X_val.index)) & set(X_test.index)
+    assert len(X_val) == len(y_val) == round(0.2 * len(X_train))
+    args = default.parse_args(["--validation"])
+    assert args.validation and not default.parse_args([]).validation
+
+
 def test_synthetic_data_set_has_both_tasks_on_the_same_columns():
     binary, regression = load_synthetic(max_rows=2000)
     assert (binary.dataset, binary.name, regression.name) == ("synthetic", "binary", "regression")
