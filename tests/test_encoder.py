@@ -198,11 +198,12 @@ def test_early_stopping_and_no_validation_split(frame):
 # ------------------------------------------------------------ dims and dtypes
 
 
-def test_auto_dims_grow_with_cardinality_and_are_capped():
-    sizes = [2, 10, 100, 1_000, 1_000_000]
-    dims = [auto_dim(n) for n in sizes]
-    assert dims == sorted(dims) and dims[0] >= 1
-    assert dims[-1] == MAX_AUTO_DIM and dims[1] < MAX_AUTO_DIM
+def test_auto_dims_are_one_per_category_up_to_the_cap():
+    sizes = [1, 2, 5, 100, 1_000_000]
+    assert [auto_dim(n) for n in sizes] == [1, 2, 5, MAX_AUTO_DIM, MAX_AUTO_DIM]
+    X = pd.DataFrame({"flag": [True, False] * 50, "shop": [f"s{i % 40}" for i in range(100)]})
+    encoder = EmbeddingEncoder(**FAST).fit(X, np.arange(100) % 2)
+    assert encoder.dims_ == [2, MAX_AUTO_DIM]
 
 
 @pytest.mark.parametrize(
