@@ -23,6 +23,7 @@ from sklearn.utils.validation import (
 )
 
 from ._initial import ONE_HOT, given_start, one_hot_start, per_column, previous_start
+from . import _inspection
 from ._targets import prepare_target
 from ._vocabulary import UNKNOWN, Vocabulary, unique_sorted
 
@@ -114,12 +115,13 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         an identity table, one output column per category (with
         ``trainable=False``, the output is exactly that of
         ``OneHotEncoder(sparse_output=False)`` with the same ``handle_unknown``
-        and ``min_frequency``; missing values are one category, as NaN). A dict maps a feature name (or position) to "one_hot",
-        to a 2-D array with one row per category in the order of the column's
-        categories, to a DataFrame indexed by category, or to the path of a
-        word-vector text file (a token, then its numbers, per line). Categories
-        a DataFrame or file lacks start at random; entries for categories the
-        column lacks are ignored. A given table fixes the column's width.
+        and ``min_frequency``; missing values are one category, as NaN). A
+        dict maps a feature name (or position) to "one_hot", to a 2-D array
+        with one row per category in the order of the column's categories, to
+        a DataFrame indexed by category, or to the path of a word-vector text
+        file (a token, then its numbers, per line). Categories a DataFrame or
+        file lacks start at random; entries for categories the column lacks
+        are ignored. A given table fixes the column's width.
     trainable : bool or dict, default=True
         Whether training may change the given initial vectors: a bool for
         every column, or a dict from feature name (or position) to bool.
@@ -283,7 +285,9 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         vocabularies = self._fit_vocabularies(columns, names)
         if warm:
             # Known categories keep their rows; new ones come after them.
-            vocabularies = [old.grown_by(new) for old, new in zip(self._vocabularies, vocabularies)]
+            vocabularies = [
+                old.grown_by(new) for old, new in zip(self._vocabularies, vocabularies)
+            ]
         # The one integer array fit keeps: category codes, turned in place
         # into table rows below. The network reads its batches from it by
         # index, so the split makes no copies.
@@ -423,9 +427,8 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
 
     def _continued(self, i, start, vocabulary, name):
         """Warm start: column ``i`` starts from the previous fit's rows where it had them."""
-        from ._inspection import own_vectors
-
-        previous = previous_start(self.embeddings_[i], own_vectors(self, i), len(vocabulary))
+        own = _inspection.own_vectors(self, i)
+        previous = previous_start(self.embeddings_[i], own, len(vocabulary))
         if start is None:
             return previous
         if start.width != previous.width:
@@ -796,9 +799,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         similar : DataFrame
             Indexed by category, with a "similarity" column, most similar first.
         """
-        from ._inspection import most_similar
-
-        return most_similar(self, feature, category, n)
+        return _inspection.most_similar(self, feature, category, n)
 
     def plot_embeddings(self, feature, method="pca", ax=None, annotate=20):
         """Plot one column's vectors in 2-D (PCA or t-SNE), labelling the most frequent.
@@ -817,9 +818,9 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         -------
         ax : matplotlib Axes
         """
-        from ._inspection import plot_embeddings
-
-        return plot_embeddings(self, feature, method=method, ax=ax, annotate=annotate)
+        return _inspection.plot_embeddings(
+            self, feature, method=method, ax=ax, annotate=annotate
+        )
 
     def export_vectors(self, feature, path):
         """Write one column's vectors as text: a line per category, then its numbers.
@@ -832,9 +833,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         feature : str or int
         path : str or path-like
         """
-        from ._inspection import export_vectors
-
-        export_vectors(self, feature, path)
+        _inspection.export_vectors(self, feature, path)
 
     def _feature_index(self, feature):
         """Position of ``feature`` (a name or a position) among the input columns."""

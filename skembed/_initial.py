@@ -67,7 +67,9 @@ def given_start(vectors, vocabulary, name):
         values = _finite_matrix(vectors.to_numpy(), name)
         if not vectors.index.is_unique:
             repeated = vectors.index[vectors.index.duplicated()].unique()[:5].tolist()
-            raise ValueError(f"initial_embeddings for column {name!r} repeat categories {repeated}")
+            raise ValueError(
+                f"initial_embeddings for column {name!r} repeat categories {repeated}"
+            )
         rows = vocabulary.encode(vectors.index.to_numpy())
         found = rows != UNKNOWN
         if not found.any():
