@@ -60,7 +60,9 @@ def plot_scores(results, path):
         _grouped_bars(ax, models, encoders, means, stds)
         metric = rows["metric"].iloc[0]
         ax.set_title(title)
-        ax.set_ylabel(f"test {metric} ({'higher' if metric == 'roc_auc' else 'lower'} is better)")
+        scored_on = rows["scored_on"].iloc[0]
+        better = "higher" if metric == "roc_auc" else "lower"
+        ax.set_ylabel(f"{scored_on} {metric} ({better} is better)")
         if metric == "roc_auc":
             ax.set_ylim(0.5, max(0.55, np.nanmax(rows["score"].to_numpy(dtype=float)) + 0.03))
     axes[0][0].legend(fontsize=8)
@@ -102,13 +104,14 @@ def plot_scaling(results, path):
 
     ok = results[results["status"] == "ok"]
     metric = results["metric"].iloc[0]
+    scored_on = results["scored_on"].iloc[0]
+    better = "higher" if metric == "roc_auc" else "lower"
     panels = [
         ("encoder_fit_s", "fit (fit_transform on train), s", "log"),
-        ("encoder_transform_s", "transform (train + test), s", "log"),
-        ("encoded_bytes", "output (train + test), bytes", "log"),
+        ("encoder_transform_s", f"transform (train + {scored_on}), s", "log"),
+        ("encoded_bytes", f"output (train + {scored_on}), bytes", "log"),
         ("encoder_peak_bytes", "peak memory growth, bytes", "log"),
-        ("score", f"test {metric} ({'higher' if metric == 'roc_auc' else 'lower'} is better)",
-         "linear"),
+        ("score", f"{scored_on} {metric} ({better} is better)", "linear"),
     ]  # fmt: skip
     fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.6), squeeze=False)
     for ax, (column, label, yscale) in zip(axes[0], panels):

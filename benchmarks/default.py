@@ -51,7 +51,7 @@ TRAIN_SCORE_ROWS = 5_000
 DENSE_LIMIT_BYTES = 2 * 2**30
 
 COLUMNS = [
-    "dataset", "task", "metric", "seed", "n_train", "n_test", "encoder", "model",
+    "dataset", "task", "metric", "scored_on", "seed", "n_train", "n_test", "encoder", "model",
     "status", "score", "train_score", "encoder_fit_s", "encoder_transform_s", "model_fit_s",
     "model_predict_s", "model_step_s", "model_train_rows", "width", "encoded_bytes",
     "encoder_peak_bytes", "model_peak_bytes", "note",
@@ -169,7 +169,9 @@ def run(tasks, seeds, *, encoders=ENCODERS, models=MODELS, model_max_rows=MODEL_
             X_train, X_test, y_train, y_test = split(task, seed, validation=validation)
             label = f"[{task.dataset}/{task.name} seed {seed}]"
             base = {
-                "dataset": task.dataset, "task": task.name, "metric": task.metric, "seed": seed,
+                "dataset": task.dataset, "task": task.name, "metric": task.metric,
+                "scored_on": "validation" if validation else "test", "seed": seed,
+                # n_test: the scored rows, validation rows in a validation run.
                 "n_train": len(y_train), "n_test": len(y_test),
             }  # fmt: skip
             for encoder_name, encoder_spec in encoders.items():
@@ -375,9 +377,12 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-def main(argv=None):
-    started = time.perf_counter()
-    args = parse_args(argv)
+def run_plan(args):
+    """The run's name (its files' prefix), its number of seeds and its row caps.
+
+    A run that differs from `make bench` in what it runs gets a name of its
+    own, so that it never overwrites the committed results of `make bench`.
+    """
     if args.full:
         name, seeds, max_rows = "full", args.seeds or 3, {}
     elif args.quick or args.max_rows:
@@ -385,8 +390,21 @@ def main(argv=None):
         name, seeds, max_rows = "quick", args.seeds or 1, {d: cap for d in LOADERS}
     else:
         name, seeds, max_rows = "default", args.seeds or 1, {}
+    if args.datasets != DEFAULT_DATASETS:
+        name += "_" + "-".join(args.datasets)
+    if args.encoders != list(ENCODERS):
+        name += "_" + "-".join(args.encoders)
+    if args.seeds and not args.full:
+        name += f"_{seeds}seeds"
     if args.validation:
         name += "_validation"
+    return name, seeds, max_rows
+
+
+def main(argv=None):
+    started = time.perf_counter()
+    args = parse_args(argv)
+    name, seeds, max_rows = run_plan(args)
 
     machine, import_s = start_benchmark("skembed default benchmark")
     log(

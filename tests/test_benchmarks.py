@@ -144,12 +144,47 @@ def test_validation_split_holds_out_training_rows_and_never_test_rows():
     assert args.validation and not default.parse_args([]).validation
 
 
+def test_a_validation_run_fits_and_scores_only_training_rows(tasks):
+    calls = []
+    task = tasks[-1]
+    results = default.run(
+        [task], [0], encoders={"TargetEncoder": spied_encoders(calls)["TargetEncoder"]},
+        models={"linear": MODELS["linear"]}, validation=True,
+    )  # fmt: skip
+    X_fit, X_val, _, _ = split(task, 0, validation=True)
+    _, X_test, _, _ = split(task, 0)
+    (_, fitted_rows, _), *transforms = calls
+    pd.testing.assert_index_equal(fitted_rows, X_fit.index)
+    assert any(index.equals(X_val.index) for _, index, _ in transforms)
+    assert not any(set(index) & set(X_test.index) for _, index, _ in transforms)
+    assert results["scored_on"].tolist() == ["validation"]
+    assert results["n_test"].tolist() == [len(X_val)]
+
+
+def test_runs_that_differ_from_make_bench_write_files_of_their_own():
+    def name(*argv):
+        return default.run_plan(default.parse_args(list(argv)))[0]
+
+    assert name() == "default" and name("--full") == "full"
+    others = [
+        name("--datasets", "synthetic"),
+        name("--encoders", "EmbeddingEncoder"),
+        name("--seeds", "3"),
+        name("--validation"),
+        name("--full", "--validation"),
+    ]
+    assert len(set(others)) == len(others)
+    assert not {"default", "full"} & set(others)
+
+
 def test_synthetic_data_set_has_both_tasks_on_the_same_columns():
     binary, regression = load_synthetic(max_rows=2000)
     assert (binary.dataset, binary.name, regression.name) == ("synthetic", "binary", "regression")
     pd.testing.assert_frame_equal(binary.X, regression.X)
     assert len(binary.X) == len(regression.y) == 2000
-    assert binary.X.nunique().le(SYNTHETIC_CATEGORIES).all()
+    observed = binary.X.nunique().tolist()
+    assert observed[0] == SYNTHETIC_CATEGORIES[0] and observed == sorted(observed)
+    assert all(n <= size for n, size in zip(observed, SYNTHETIC_CATEGORIES))
     assert set(binary.y) == {0, 1} and len(np.unique(regression.y)) > 100
     # make bench runs the real data only; the synthetic check is asked for by name.
     assert default.parse_args([]).datasets == DEFAULT_DATASETS == ["flights", "hotel_rates"]
