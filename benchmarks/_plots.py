@@ -83,7 +83,9 @@ def plot_times(results, path):
         encoders = list(means.index)
         values = {
             "fit (fit_transform on train)": means["encoder_fit_s"].to_dict(),
-            "transform (train + test)": means["encoder_transform_s"].to_dict(),
+            f"transform (train + {rows['scored_on'].iloc[0]})": means[
+                "encoder_transform_s"
+            ].to_dict(),
         }
         _grouped_bars(ax, encoders, list(values), values)
         ax.set_yscale("log")
@@ -104,14 +106,13 @@ def plot_scaling(results, path):
 
     ok = results[results["status"] == "ok"]
     metric = results["metric"].iloc[0]
-    scored_on = results["scored_on"].iloc[0]
     better = "higher" if metric == "roc_auc" else "lower"
     panels = [
         ("encoder_fit_s", "fit (fit_transform on train), s", "log"),
-        ("encoder_transform_s", f"transform (train + {scored_on}), s", "log"),
-        ("encoded_bytes", f"output (train + {scored_on}), bytes", "log"),
+        ("encoder_transform_s", "transform (train + test), s", "log"),
+        ("encoded_bytes", "output (train + test), bytes", "log"),
         ("encoder_peak_bytes", "peak memory growth, bytes", "log"),
-        ("score", f"{scored_on} {metric} ({better} is better)", "linear"),
+        ("score", f"test {metric} ({better} is better)", "linear"),
     ]  # fmt: skip
     fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.6), squeeze=False)
     for ax, (column, label, yscale) in zip(axes[0], panels):
