@@ -333,11 +333,9 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
 
     def _finished_tables(self, tables, trained, starts):
         """The fitted tables: shared rows filled in, frozen rows exact, in ``dtype``."""
-        for table, seen, start in zip(tables, trained, starts):
+        for table, own in zip(tables, _with_vector(trained, starts)):
             # A category without a vector of its own, trained or given, is unknown.
-            if start is not None:
-                seen = seen | start.given[:-1]
-            table[:-1][~seen] = table[-1]
+            table[:-1][~own] = table[-1]
         tables = [t.astype(self.dtype, copy=False) for t in tables]
         for table, start in zip(tables, starts):
             if start is not None:
@@ -355,11 +353,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             for i, (count, rare) in enumerate(zip(counts, infrequent))
         ]
         # Categories with a given vector keep their rows even if training never sees them.
-        with_vector = [
-            seen if start is None else seen | start.given[:-1]
-            for seen, start in zip(trained, starts)
-        ]
-        self._codes_to_table_rows(codes, vocabularies, with_vector)
+        self._codes_to_table_rows(codes, vocabularies, _with_vector(trained, starts))
         learned_unknown = [i for i, s in enumerate(starts) if s is None or not s.frozen[-1]]
         self._relabel_as_unknown(codes, train, vocabularies, learned_unknown, rng)
 
@@ -888,6 +882,13 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         # The output dtype is the `dtype` parameter, whatever the input.
         tags.transformer_tags.preserves_dtype = []
         return tags
+
+
+def _with_vector(trained, starts):
+    """Per column, the categories with a vector of their own: trained or given."""
+    return [
+        seen if start is None else seen | start.given[:-1] for seen, start in zip(trained, starts)
+    ]
 
 
 def _given_tables(starts):
