@@ -398,6 +398,8 @@ def run_plan(args):
         name += f"_{seeds}seeds"
     if args.validation:
         name += "_validation"
+    if args.embedding_params:
+        name += "_" + "_".join(f"{k}-{v}" for k, v in args.embedding_params.items())
     return name, seeds, max_rows
 
 
@@ -432,9 +434,8 @@ def main(argv=None):
             log(f"Data {dataset}/{task.name}: {task.note}; columns {list(task.X.columns)}")
         tasks += loaded
 
-    encoders = {name: ENCODERS[name] for name in args.encoders}
+    encoders = {encoder: ENCODERS[encoder] for encoder in args.encoders}
     if args.embedding_params:
-        name += "_" + "_".join(f"{k}-{v}" for k, v in args.embedding_params.items())
         encoders["EmbeddingEncoder"] = EncoderSpec(
             lambda seed, target_type: EmbeddingEncoder(
                 random_state=seed, **args.embedding_params

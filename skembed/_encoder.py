@@ -617,7 +617,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
                 continue  # frozen rows pin both encoders to the same coordinates
             target = reference.embeddings_[i]
             rows = reference._vocabularies[i].encode(vocabulary.categories)
-            own = (rows != UNKNOWN) & (table[:-1] != table[-1]).any(axis=1)
+            own = (rows != UNKNOWN) & _inspection.own_vectors(self, i)
             source = np.vstack([table[:-1][own], table[-1:]]).astype(np.float64)
             goal = np.vstack([target[rows[own]], target[-1:]]).astype(np.float64)
             with_bias = np.hstack([source, np.ones((len(source), 1))])
@@ -705,7 +705,8 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             block = X[:, start : start + table.shape[1]]
             start += table.shape[1]
             nearest = _nearest_rows(block, table)
-            unknown = (table[nearest] == table[-1]).all(axis=1)
+            # The unknown row, or a category sharing it, decodes as unknown.
+            unknown = ~np.append(_inspection.own_vectors(self, i), False)[nearest]
             if self.handle_unknown == "ignore":
                 unknown |= ~block.any(axis=1)
             column = categories.astype(object)[np.minimum(nearest, len(categories) - 1)]
