@@ -91,7 +91,8 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
     epochs : int, default=20
         Most passes over the training rows.
     batch_size : int, default=1024
-        Rows per gradient step.
+        Most rows per gradient step: an epoch is cut into batches of equal
+        size (give or take one row), none larger than this.
     learning_rate : float, default=3e-3
         Adam's learning rate.
     validation_fraction : float, default=0.1

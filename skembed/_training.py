@@ -53,12 +53,14 @@ def train_embeddings(spec, rows, y, train, val, seed, starts=None):
             values = keras.ops.convert_to_numpy(table)
             values[start.given] = start.table[start.given]
             table.assign(values)
+    steps_per_epoch, steps_per_execution = _epoch_steps(len(train), spec.batch_size)
     model.compile(
         optimizer=_RowwiseAdam(learning_rate=spec.learning_rate, name="rowwise_adam"),
         loss=spec.loss,
+        steps_per_execution=steps_per_execution,
     )
     data = tf.data.Dataset.from_tensors((rows, y)).repeat()
-    train_batches = _shuffled_batches(data, train, spec.batch_size, seed=next_seed())
+    train_batches = _shuffled_batches(data, train, steps_per_epoch, seed=next_seed())
     val_batches = None if val is None else _ordered_batches(data, val, spec.batch_size)
     callbacks = []
     if spec.n_iter_no_change is not None:
@@ -73,7 +75,7 @@ def train_embeddings(spec, rows, y, train, val, seed, starts=None):
         train_batches,
         validation_data=val_batches,
         epochs=spec.epochs,
-        steps_per_epoch=-(-len(train) // spec.batch_size),
+        steps_per_epoch=steps_per_epoch,
         callbacks=callbacks,
         shuffle=False,  # the dataset shuffles itself, seeded
         verbose=spec.verbose,
@@ -175,25 +177,47 @@ def _build_model(spec, next_seed, frozen):
     return keras.Model(inputs, outputs)
 
 
-def _shuffled_batches(data, train, batch_size, seed):
-    """Every epoch, the training samples in a new order, batch by batch.
+#: Training steps run per call into TensorFlow. Keras returns to Python after
+#: every call (callbacks, progress); on flights, 16 steps a call make an epoch
+#: about a fifth faster than 1, and more gain nothing.
+MAX_STEPS_PER_EXECUTION = 16
+
+
+def _epoch_steps(n_train, batch_size):
+    """Steps per epoch and per execution, the first a multiple of the second.
+
+    Keras runs whole executions, so an epoch whose steps are not a multiple
+    of them would run over into the next. The epoch is therefore cut into a
+    multiple of them; its batches then hold at most ``batch_size`` samples,
+    and at least 16/17 of that.
+    """
+    steps = -(-n_train // batch_size)
+    executions = -(-steps // MAX_STEPS_PER_EXECUTION)
+    per_execution = -(-steps // executions)
+    return executions * per_execution, per_execution
+
+
+def _shuffled_batches(data, train, steps_per_epoch, seed):
+    """Every epoch, the training samples in a new order, in ``steps_per_epoch`` batches.
 
     The order is drawn per epoch by a stateless shuffle seeded by
     ``(seed, epoch)``: reproducible without TensorFlow's global seed, and about
-    three times faster than tf.data's element-wise shuffle buffer. The stream
-    is endless; ``fit`` counts the steps of an epoch.
+    three times faster than tf.data's element-wise shuffle buffer. Batch sizes
+    differ by one sample at most. The stream is endless; ``fit`` counts the
+    steps of an epoch.
     """
+    bounds = tf.constant(np.linspace(0, len(train), steps_per_epoch + 1).round(), tf.int64)
     train = tf.constant(train, dtype=tf.int64)
-    n = len(train)
 
     def epoch_indices(epoch):
         order = tf.random.experimental.stateless_shuffle(
             train, seed=tf.stack([tf.constant(seed, tf.int64), epoch])
         )
-        def batch_at(start):
-            return order[start : start + batch_size]
 
-        return tf.data.Dataset.range(0, n, batch_size).map(batch_at)
+        def batch_at(step):
+            return order[bounds[step] : bounds[step + 1]]
+
+        return tf.data.Dataset.range(steps_per_epoch).map(batch_at)
 
     indices = tf.data.Dataset.counter().flat_map(epoch_indices)
     return _gather(data, indices).prefetch(tf.data.AUTOTUNE)

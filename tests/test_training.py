@@ -1,0 +1,98 @@
+"""The optimizer of the training world: row-wise Adam on embedding tables."""
+
+import numpy as np
+import pytest
+
+tf = pytest.importorskip("tensorflow")
+keras = pytest.importorskip("keras")
+
+from skembed._training import (  # noqa: E402
+    MAX_STEPS_PER_EXECUTION,
+    _epoch_steps,
+    _RowwiseAdam,
+    _shuffled_batches,
+)
+
+ROWS, WIDTH = 6, 3
+def sparse(rows, values):
+    return tf.IndexedSlices(
+        tf.constant(np.asarray(values, dtype="float32")), tf.constant(rows, dtype=tf.int64)
+    )
+
+
+def test_a_sparse_step_moves_only_the_rows_looked_up():
+    table = keras.Variable(np.ones((ROWS, WIDTH), dtype="float32"))
+    optimizer = _RowwiseAdam(learning_rate=0.01)
+    # Row 2 is looked up twice in the batch: its gradients add up.
+    optimizer.apply([sparse([2, 4, 2], [[1, 0, -1], [0.5, 0.5, 0.5], [1, 0, -1]])], [table])
+    moved = np.abs(table.numpy() - 1).sum(axis=1) > 0
+    assert moved.tolist() == [False, False, True, False, True, False]
+    # The sign of each step is against the gradient, column by column.
+    assert np.sign(table.numpy()[2] - 1).tolist() == [-1, 0, 1]
+
+
+def test_rows_looked_up_at_every_step_follow_dense_adam():
+    rng = np.random.default_rng(0)
+    start = rng.normal(size=(ROWS, WIDTH)).astype("float32")
+    dense_table, rowwise_table = keras.Variable(start.copy()), keras.Variable(start.copy())
+    dense = keras.optimizers.Adam(learning_rate=0.05)
+    rowwise = _RowwiseAdam(learning_rate=0.05)
+    for _ in range(5):
+        gradient = rng.normal(size=(ROWS, WIDTH)).astype("float32")
+        dense.apply([tf.constant(gradient)], [dense_table])
+        # Every row once, in a shuffled order.
+        order = rng.permutation(ROWS)
+        rowwise.apply([sparse(order, gradient[order])], [rowwise_table])
+    np.testing.assert_allclose(rowwise_table.numpy(), dense_table.numpy(), rtol=1e-5, atol=1e-6)
+    assert np.abs(rowwise_table.numpy() - start).min() > 0
+
+
+def test_a_row_not_looked_up_keeps_its_value_and_moments():
+    """Lazy Adam: no momentum step for rows outside the batch."""
+    table = keras.Variable(np.zeros((ROWS, WIDTH), dtype="float32"))
+    optimizer = _RowwiseAdam(learning_rate=0.01)
+    optimizer.apply([sparse([0, 1], np.ones((2, WIDTH)))], [table])
+    after_first = table.numpy().copy()
+    optimizer.apply([sparse([0], np.ones((1, WIDTH)))], [table])
+    np.testing.assert_array_equal(table.numpy()[1], after_first[1])
+    assert (table.numpy()[0] < after_first[0]).all()
+
+
+def test_dense_layers_get_keras_adam_unchanged():
+    start = np.arange(12, dtype="float32").reshape(4, 3)
+    gradient = tf.constant(np.linspace(-1, 1, 12, dtype="float32").reshape(4, 3))
+    ours, reference = keras.Variable(start.copy()), keras.Variable(start.copy())
+    _RowwiseAdam(learning_rate=0.1).apply([gradient], [ours])
+    keras.optimizers.Adam(learning_rate=0.1).apply([gradient], [reference])
+    np.testing.assert_array_equal(ours.numpy(), reference.numpy())
+
+
+@pytest.mark.parametrize("n_train, batch_size", [(1, 1024), (300, 64), (1003, 10), (262_000, 1024)])
+def test_an_epoch_is_whole_executions_of_batches_no_larger_than_asked(n_train, batch_size):
+    steps, per_execution = _epoch_steps(n_train, batch_size)
+    assert steps % per_execution == 0
+    assert 1 <= per_execution <= MAX_STEPS_PER_EXECUTION
+    assert steps >= -(-n_train // batch_size)
+    largest, smallest = -(-n_train // steps), n_train // steps
+    assert largest <= batch_size
+    if n_train >= batch_size:
+        assert smallest >= batch_size * MAX_STEPS_PER_EXECUTION // (MAX_STEPS_PER_EXECUTION + 1)
+
+
+def test_each_epoch_visits_every_training_sample_once_in_a_new_order():
+    rows = np.arange(100, dtype=np.int32).reshape(50, 2)
+    y = np.arange(50, dtype=np.float32)
+    train = np.arange(3, 50)  # samples 0-2 are held out
+    steps, _ = _epoch_steps(len(train), 10)
+    data = tf.data.Dataset.from_tensors((rows, y)).repeat()
+    batches = iter(_shuffled_batches(data, train, steps, seed=7))
+    epochs = []
+    for _ in range(2):
+        epoch = [next(batches) for _ in range(steps)]
+        assert max(len(b) for _, b in epoch) - min(len(b) for _, b in epoch) <= 1
+        for codes, target in epoch:  # rows and target stay paired
+            np.testing.assert_array_equal(codes.numpy()[:, 0], 2 * target.numpy())
+        epochs.append(np.concatenate([target.numpy() for _, target in epoch]))
+    for order in epochs:
+        assert sorted(order.tolist()) == train.tolist()
+    assert epochs[0].tolist() != epochs[1].tolist()
