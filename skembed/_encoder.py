@@ -76,9 +76,11 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         What transform does with a value not seen during fit: raise, encode it
         as a zero vector, or encode it as the learned vector that unknown and
         infrequent categories share (the last row of each table).
-    min_frequency : int, float or None, default=None
-        Categories seen fewer times than this (a count, or a fraction of the
-        rows when a float) are infrequent: they share the unknown vector.
+    min_frequency : int, float or None, default=5
+        Categories seen fewer times than this in fit (a count, or a fraction
+        of the rows when a float) are infrequent: they share the unknown
+        vector, since a handful of rows cannot teach a vector of its own.
+        None gives every category its own row, as OneHotEncoder's default.
     target_type : {"auto", "binary", "multiclass", "continuous"}, default="auto"
         The kind of target, decided as TargetEncoder decides it when "auto".
         Binary trains a sigmoid output with log loss, multiclass a softmax with
@@ -220,7 +222,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         dims="auto",
         categories="auto",
         handle_unknown="infrequent_if_exist",
-        min_frequency=None,
+        min_frequency=5,
         target_type="auto",
         hidden_units=(64,),
         dropout=0.0,
@@ -581,7 +583,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             # tables would not have the full encoder's columns.
             raise ValueError(
                 "cv cannot be combined with initial_embeddings='one_hot' and "
-                "min_frequency; drop one of them"
+                "min_frequency; set min_frequency=None or drop one of them"
             )
         rng = check_random_state(self.random_state)
         classifier = self.target_type_ != "continuous"

@@ -135,6 +135,19 @@ def test_infrequent_categories_share_the_unknown_row(min_frequency):
     assert not np.array_equal(table[category_row(encoder, 0, "Paris")], table[-1])
 
 
+def test_by_default_categories_seen_under_five_times_share_the_unknown_row():
+    X, y = make_frame(n=300)
+    X = X.copy()
+    X.loc[:8, "city"] = ["Four"] * 4 + ["Five"] * 5
+    encoder = EmbeddingEncoder(**FAST).fit(X, y)
+    assert encoder.infrequent_categories_[0].tolist() == ["Four"]
+    table = encoder.embeddings_[0]
+    np.testing.assert_array_equal(table[category_row(encoder, 0, "Four")], table[-1])
+    assert not np.array_equal(table[category_row(encoder, 0, "Five")], table[-1])
+    every = EmbeddingEncoder(min_frequency=None, **FAST).fit(X, y)
+    assert every.infrequent_categories_[0] is None
+
+
 def test_missing_values_are_one_category():
     X, y = make_frame(n=200)
     X = X.astype({"city": object})
@@ -432,11 +445,12 @@ def test_caller_data_is_never_modified():
 
 def test_cross_fitting_encodes_each_row_without_its_own_target(frame):
     X, y = frame
-    # A unique ID per row: a pure leak, whose vector can only memorize y.
+    # A unique ID per row: a pure leak, whose vector can only memorize y
+    # (min_frequency=None: each ID keeps a vector of its own).
     X = X.assign(row_id=[f"r{i}" for i in range(len(X))])
-    encoder = EmbeddingEncoder(cv=3, dims=2, **FAST)
+    encoder = EmbeddingEncoder(cv=3, dims=2, min_frequency=None, **FAST)
     crossed = encoder.fit_transform(X, y)
-    plain = EmbeddingEncoder(dims=2, **FAST).fit(X, y)
+    plain = EmbeddingEncoder(dims=2, min_frequency=None, **FAST).fit(X, y)
     # fit and transform are those of the encoder fitted on all rows.
     for a, b in zip(encoder.embeddings_, plain.embeddings_):
         np.testing.assert_array_equal(a, b)

@@ -278,7 +278,10 @@ def test_cross_fitting_leaves_frozen_vectors_as_given(frame):
 def test_explicit_categories_keep_a_missing_value_missing():
     X = pd.DataFrame({"c": ["a", None, "a", "b"]})
     encoder = EmbeddingEncoder(
-        initial_embeddings="one_hot", trainable=False, categories=[["a", "b", np.nan]]
+        initial_embeddings="one_hot",
+        trainable=False,
+        categories=[["a", "b", np.nan]],
+        min_frequency=None,
     ).fit(X)
     assert encoder.categories_[0][:2].tolist() == ["a", "b"] and pd.isna(encoder.categories_[0][2])
     np.testing.assert_array_equal(
