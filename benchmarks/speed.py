@@ -154,12 +154,15 @@ def fit_keras(X, y, dims, epochs, batch_size=BATCH_SIZE, seed=0):
 
 
 def make_embedding_encoder(epochs, batch_size=BATCH_SIZE):
-    """Trains exactly ``epochs`` epochs on every row, as :func:`fit_keras` does."""
+    """Trains exactly ``epochs`` epochs on every row, as :func:`fit_keras` does,
+    with a row of its own for every category (``min_frequency=None``), so
+    that both train tables of the same sizes."""
     return EmbeddingEncoder(
         batch_size=batch_size,
         epochs=epochs,
         learning_rate=LEARNING_RATE,
         hidden_units=(HIDDEN_UNITS,),
+        min_frequency=None,
         n_iter_no_change=None,
         validation_fraction=0.0,
         random_state=0,
