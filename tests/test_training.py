@@ -67,14 +67,16 @@ def test_dense_layers_get_keras_adam_unchanged():
     np.testing.assert_array_equal(ours.numpy(), reference.numpy())
 
 
-@pytest.mark.parametrize("n_train, batch_size", [(1, 1024), (300, 64), (1003, 10), (262_000, 1024)])
+@pytest.mark.parametrize(
+    "n_train, batch_size", [(1, 1024), (17, 1), (300, 64), (1003, 10), (262_000, 1024)]
+)
 def test_an_epoch_is_whole_executions_of_batches_no_larger_than_asked(n_train, batch_size):
     steps, per_execution = _epoch_steps(n_train, batch_size)
     assert steps % per_execution == 0
     assert 1 <= per_execution <= MAX_STEPS_PER_EXECUTION
     assert steps >= -(-n_train // batch_size)
     largest, smallest = -(-n_train // steps), n_train // steps
-    assert largest <= batch_size
+    assert 1 <= smallest and largest <= batch_size
     if n_train >= batch_size:
         assert smallest >= batch_size * MAX_STEPS_PER_EXECUTION // (MAX_STEPS_PER_EXECUTION + 1)
 
