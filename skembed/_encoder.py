@@ -79,8 +79,11 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
     min_frequency : int, float or None, default=5
         Categories seen fewer times than this in fit (a count, or a fraction
         of the rows when a float) are infrequent: they share the unknown
-        vector, since a handful of rows cannot teach a vector of its own.
-        None gives every category its own row, as OneHotEncoder's default.
+        vector, since a handful of rows cannot teach a vector of its own. A
+        category with a given vector (``initial_embeddings``, or a previous
+        fit under ``warm_start``) keeps it however rare; one-hot tables group
+        infrequent categories as OneHotEncoder does. None gives every category
+        its own row, as OneHotEncoder's default.
     target_type : {"auto", "binary", "multiclass", "continuous"}, default="auto"
         The kind of target, decided as TargetEncoder decides it when "auto".
         Binary trains a sigmoid output with log loss, multiclass a softmax with
@@ -414,11 +417,15 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
                 )
             if warm:
                 start = self._continued(i, start, vocabulary, name)
-            if start is not None:
-                # An infrequent category shares the unknown vector, given or not.
+            if start is not None and start.one_hot:
+                # As in OneHotEncoder: infrequent categories share the last column.
                 rare_rows = np.append(rare, False)
                 start.given &= ~rare_rows
                 start.frozen &= ~rare_rows
+            elif start is not None:
+                # min_frequency is about what the data can teach: a category
+                # with a vector given, or kept from the previous fit, keeps it.
+                rare &= ~start.given[:-1]
             starts.append(start)
         return starts
 
@@ -578,13 +585,6 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         if self.cv is None or not self.history_:
             # Without training nothing was learned from y, so nothing can leak.
             return self.transform(X)
-        if self.min_frequency is not None and any(self._one_hot_columns):
-            # Each fold finds its own infrequent categories, so its one-hot
-            # tables would not have the full encoder's columns.
-            raise ValueError(
-                "cv cannot be combined with initial_embeddings='one_hot' and "
-                "min_frequency; set min_frequency=None or drop one of them"
-            )
         rng = check_random_state(self.random_state)
         classifier = self.target_type_ != "continuous"
         if isinstance(self.cv, Integral):
@@ -592,8 +592,10 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             cv = kind(self.cv, shuffle=True, random_state=rng.randint(2**31 - 1))
         else:
             cv = check_cv(self.cv, y, classifier=classifier)
+        splits = list(cv.split(X, y))
+        self._check_one_hot_folds(X, [train for train, _ in splits])
         out = np.empty((_num_samples(X), sum(self.dims_)), dtype=self.embeddings_[0].dtype)
-        for train, held_out in cv.split(X, y):
+        for train, held_out in splits:
             # The full encoder's vocabulary and widths, so that one-hot and
             # given tables line up with its own.
             fold = clone(self).set_params(
@@ -607,6 +609,29 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             fold._map_embeddings_onto(self)
             out[held_out] = fold.transform(_safe_indexing(X, held_out))
         return out
+
+    def _check_one_hot_folds(self, X, fold_rows):
+        """Refuse cross fitting where a fold's one-hot table would differ from ours.
+
+        Each fold applies ``min_frequency`` to its own rows: a one-hot column
+        with infrequent categories there would get other output columns.
+        """
+        one_hot = [i for i, flag in enumerate(self._one_hot_columns) if flag]
+        if self.min_frequency is None or not one_hot:
+            return
+        columns = self._check_X(X, reset=False)
+        names = self._feature_names()
+        for i in one_hot:
+            codes = self._vocabularies[i].encode(columns[i])
+            for rows in [np.arange(len(codes)), *fold_rows]:
+                counts = _count_codes(codes[rows], len(self._vocabularies[i]))
+                if self._infrequent_masks([counts], len(rows))[0].any():
+                    raise ValueError(
+                        f"cv cannot cross-fit the one-hot column {names[i]!r} with "
+                        f"min_frequency={self.min_frequency!r}: some of its categories are "
+                        "infrequent in the rows of a fold, whose one-hot table would then "
+                        "have other columns than the full encoder's; set min_frequency=None"
+                    )
 
     def _map_embeddings_onto(self, reference):
         """Express this encoder's vectors in ``reference``'s coordinates.
@@ -684,7 +709,9 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         """Map vectors back to categories: per column, the nearest category.
 
         A vector nearest the unknown row (or, with ``handle_unknown="ignore"``,
-        an all-zero vector) maps to None, as in OneHotEncoder.
+        an all-zero vector) maps to None, as an unknown value does in
+        OneHotEncoder. Infrequent categories share the unknown row, so they map
+        to None too, where OneHotEncoder gives "infrequent_sklearn".
 
         Parameters
         ----------

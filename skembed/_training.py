@@ -188,9 +188,9 @@ def _epoch_steps(n_train, batch_size):
 
     Keras runs whole executions, so an epoch whose steps are not a multiple
     of them would run over into the next. The epoch is therefore cut into a
-    multiple of them; its batches then hold at most ``batch_size`` samples,
-    and at least 16/17 of that. Where that would leave a batch empty (batches
-    of one sample), every call runs one step.
+    multiple of them, at most 1/16 more steps than ``batch_size`` alone would
+    give; its batches hold at most ``batch_size`` samples. Where that would
+    leave a batch empty (batches of one sample), every call runs one step.
     """
     steps = -(-n_train // batch_size)
     executions = -(-steps // MAX_STEPS_PER_EXECUTION)

@@ -20,7 +20,7 @@ def _with_missing_and_unknown(X):
 @pytest.mark.parametrize(
     "options",
     [
-        dict(handle_unknown="ignore"),
+        dict(handle_unknown="ignore", min_frequency=None),
         dict(handle_unknown="infrequent_if_exist", min_frequency=25),
         dict(handle_unknown="ignore", min_frequency=0.08),
     ],
@@ -40,7 +40,9 @@ def test_frozen_one_hot_is_exactly_one_hot_encoder(frame, options):
 def test_one_hot_on_arrays_gives_one_hot_encoder_names(frame):
     X, _ = frame
     values = X.to_numpy(dtype=object)
-    ours = EmbeddingEncoder(initial_embeddings="one_hot", trainable=False).fit(values)
+    ours = EmbeddingEncoder(
+        initial_embeddings="one_hot", trainable=False, min_frequency=None
+    ).fit(values)
     theirs = OneHotEncoder(sparse_output=False, handle_unknown="ignore").fit(values)
     np.testing.assert_array_equal(ours.transform(values), theirs.transform(values))
     assert ours.get_feature_names_out().tolist() == theirs.get_feature_names_out().tolist()
@@ -245,16 +247,38 @@ def test_one_hot_names_survive_save_and_load(frame, tmp_path):
     np.testing.assert_array_equal(loaded.transform(X), encoder.transform(X))
 
 
-def test_warm_start_applies_min_frequency_to_known_categories(frame):
+def test_warm_start_keeps_known_categories_however_rare_and_applies_min_frequency_to_new_ones(
+    frame,
+):
     X, y = frame
     encoder = EmbeddingEncoder(warm_start=True, min_frequency=10, dims=2, **FAST).fit(X, y)
     assert encoder.infrequent_categories_[0] is None
-    keep = (X["city"] != "Paris").to_numpy().copy()
-    keep[np.flatnonzero(~keep)[:3]] = True  # Paris now occurs 3 times
-    encoder.fit(X[keep], y[keep])
-    assert encoder.infrequent_categories_[0].tolist() == ["Paris"]
+    keep = ((X["city"] != "Paris") & (X["city"] != "Nice")).to_numpy().copy()
+    keep[np.flatnonzero(X["city"] == "Paris")[:3]] = True  # Paris now 3 times, Nice never
+    refit = X[keep].copy()
+    refit.loc[refit.index[:4], "city"] = "Rome"  # a new category, 4 times
+    encoder.fit(refit, y[keep])
+    assert encoder.infrequent_categories_[0].tolist() == ["Rome"]
+    city = encoder.get_embeddings("city")
+    unknown = encoder.embeddings_[0][-1]
+    np.testing.assert_array_equal(city.loc["Rome"].to_numpy(), unknown)
+    for known in ["Paris", "Nice"]:
+        assert not np.array_equal(city.loc[known].to_numpy(), unknown)
+
+
+def test_given_vectors_of_rare_categories_are_kept(frame):
+    X, _ = frame
+    X = X.copy()
+    X.loc[X.index[:3], "city"] = "Rome"  # seen 3 times, under the default min_frequency
+    given = _pretrained(["Brest", "Lille", "Lyon", "Nice", "Paris", "Rome"])
+    # Every column frozen and complete: no y needed, nothing trained.
+    encoder = EmbeddingEncoder(
+        initial_embeddings={"city": given, "shop": "one_hot"}, trainable=False
+    ).fit(X)
+    assert encoder.infrequent_categories_[0] is None
     np.testing.assert_array_equal(
-        encoder.get_embeddings("city").loc["Paris"].to_numpy(), encoder.embeddings_[0][-1]
+        encoder.get_embeddings("city").loc["Rome"].to_numpy(),
+        given.loc["Rome"].to_numpy(dtype=np.float32),
     )
 
 
@@ -267,12 +291,15 @@ def test_cross_fitting_leaves_frozen_vectors_as_given(frame):
     out = encoder.fit_transform(X, y)
     np.testing.assert_array_equal(out[:, :3], given.loc[X["city"]].to_numpy(dtype=np.float32))
 
+    # Every category is frequent in every fold: the default min_frequency is no obstacle.
     one_hot = EmbeddingEncoder(initial_embeddings="one_hot", trainable=False, cv=3)
     reference = OneHotEncoder(sparse_output=False, handle_unknown="ignore").fit_transform(X)
     np.testing.assert_array_equal(one_hot.fit_transform(X, y), reference)
     np.testing.assert_array_equal(one_hot.fit_transform(X), reference)
-    with pytest.raises(ValueError, match="cv cannot be combined"):
-        one_hot.set_params(trainable=True, min_frequency=30).fit_transform(X, y)
+    trained = one_hot.set_params(trainable=True, **FAST)
+    assert trained.fit_transform(X, y).shape == reference.shape
+    with pytest.raises(ValueError, match="cannot cross-fit the one-hot column 'shop'"):
+        trained.set_params(min_frequency=20).fit_transform(X, y)
 
 
 def test_explicit_categories_keep_a_missing_value_missing():

@@ -8,8 +8,14 @@ from skembed import EmbeddingEncoder
 EXPECTED_FAILED_CHECKS = {}
 
 
+# The checks' data are mostly distinct floats: under the default min_frequency
+# nearly every category is infrequent, so the checks also run with a row per
+# category.
 @parametrize_with_checks(
-    [EmbeddingEncoder(epochs=2, random_state=0)],
+    [
+        EmbeddingEncoder(epochs=2, random_state=0),
+        EmbeddingEncoder(epochs=2, min_frequency=None, random_state=0),
+    ],
     expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS,
 )
 def test_sklearn_compatible(estimator, check):
