@@ -76,6 +76,10 @@ class Measurement:
     #: without /proc. Memory freed earlier and reused is not counted, so this is
     #: the growth the step caused, a lower bound of what it allocated.
     peak_bytes: float = float("nan")
+    #: The RSS at the start of the block and its highest value during it
+    #: (bytes; NaN without /proc): to combine blocks into one step's peak.
+    start_rss: float = float("nan")
+    peak_rss: float = float("nan")
 
 
 @contextmanager
@@ -101,6 +105,7 @@ def measure(interval=0.01):
         if sampler is not None:
             sampler.stop()
             result.peak_bytes = max(0, sampler.peak - start_rss)
+            result.start_rss, result.peak_rss = start_rss, sampler.peak
 
 
 def nbytes(matrix):

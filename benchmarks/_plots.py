@@ -13,6 +13,12 @@ def _pyplot():
     return plt
 
 
+def matplotlib_ticker():
+    import matplotlib.ticker
+
+    return matplotlib.ticker
+
+
 def _save(plt, fig, path):
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -89,6 +95,13 @@ def plot_times(results, path):
         }
         _grouped_bars(ax, encoders, list(values), values)
         ax.set_yscale("log")
+        # Plain numbers (0.3, 2) rather than powers of ten (3 x 10^-1).
+        ticker = matplotlib_ticker()
+        plain = ticker.FuncFormatter(lambda value, _: f"{value:g}")
+        ax.yaxis.set_major_formatter(plain)
+        ax.yaxis.set_minor_locator(ticker.LogLocator(subs=(2, 5)))
+        ax.yaxis.set_minor_formatter(plain)
+        ax.tick_params(axis="y", which="minor", labelsize=7)
         ax.set_title(title)
         ax.set_ylabel("seconds (log scale)")
         ax.tick_params(axis="x", labelsize=8, labelrotation=15)

@@ -157,3 +157,60 @@ def split(task, seed, test_size=0.2, validation=False):
         X_train, _, y_train, _ = parts
         parts = train_test_split(X_train, y_train, test_size=test_size, random_state=seed)
     return parts
+
+
+def describe(tasks, seed=0, min_frequency=None):
+    """Per column of each data set: its categories, and how many are rare.
+
+    Counted on the training rows of ``seed``'s split, as an encoder sees
+    them; rare means seen fewer than ``min_frequency`` times (by default
+    EmbeddingEncoder's own ``min_frequency``), the categories that share
+    its unknown vector.
+    """
+    if min_frequency is None:
+        from skembed import EmbeddingEncoder
+
+        min_frequency = EmbeddingEncoder().min_frequency
+    records = []
+    for task in {task.dataset: task for task in tasks}.values():  # one task per data set
+        X_train = split(task, seed)[0]
+        for column in task.X.columns:
+            counts = X_train[column].value_counts(dropna=False)
+            rare = counts[counts < min_frequency]
+            records.append({
+                "dataset": task.dataset, "column": column,
+                "categories": task.X[column].nunique(dropna=False),
+                "categories_in_train": len(counts),
+                f"rare_below_{min_frequency}": len(rare),
+                "rare_share_of_categories": len(rare) / len(counts),
+                "rare_share_of_train_rows": rare.sum() / len(X_train),
+                "train_rows": len(X_train),
+            })  # fmt: skip
+    return pd.DataFrame.from_records(records)
+
+
+def main(argv=None):
+    import argparse
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.datasets",
+        description="Describe the benchmark data: categories per column, and how many "
+        "are rarer than EmbeddingEncoder's min_frequency in the training rows.",
+    )
+    parser.add_argument("--datasets", nargs="+", choices=list(LOADERS), default=list(LOADERS))
+    parser.add_argument("--seed", type=int, default=0, help="the split's seed (default 0)")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "datasets.csv")
+    args = parser.parse_args(argv)
+    tasks = [task for dataset in args.datasets for task in LOADERS[dataset]()]
+    table = describe(tasks, seed=args.seed)
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(table.to_string(index=False, float_format="{:.4f}".format))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out, index=False)
+    print(f"\nWrote {args.out}")
+    return table
+
+
+if __name__ == "__main__":
+    main()

@@ -22,7 +22,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.metrics import roc_auc_score, root_mean_squared_error
 
-from ._measure import log, log_end, measure, nbytes, start_benchmark
+from ._measure import log, log_end, measure, nbytes, start_benchmark, trim_heap
 from skembed import EmbeddingEncoder
 
 from ._registry import (
@@ -53,8 +53,8 @@ DENSE_LIMIT_BYTES = 2 * 2**30
 COLUMNS = [
     "dataset", "task", "metric", "scored_on", "seed", "n_train", "n_test", "encoder", "model",
     "status", "score", "train_score", "encoder_fit_s", "encoder_transform_s", "model_fit_s",
-    "model_predict_s", "model_step_s", "model_train_rows", "width", "encoded_bytes",
-    "encoder_peak_bytes", "model_peak_bytes", "note",
+    "model_predict_s", "model_step_s", "model_train_rows", "epochs", "width", "encoded_bytes",
+    "encoder_peak_bytes", "model_peak_bytes", "step_peak_bytes", "note",
 ]  # fmt: skip
 
 
@@ -68,15 +68,21 @@ class Encoded:
     test: object
     fit_s: float
     transform_s: float
-    peak_bytes: float
+    step: object  # the Measurement of fit + transform
+
+    @property
+    def epochs(self):
+        """Epochs trained, for encoders with a Keras-style history (early stopping)."""
+        return len(getattr(self.encoder, "history_", {}).get("loss", [])) or None
 
     def columns(self):
         return {
             "encoder_fit_s": self.fit_s,
             "encoder_transform_s": self.transform_s,
+            "epochs": self.epochs,
             "width": self.train.shape[1],
             "encoded_bytes": nbytes(self.train) + nbytes(self.test),
-            "encoder_peak_bytes": self.peak_bytes,
+            "encoder_peak_bytes": self.step.peak_bytes,
         }
 
 
@@ -89,13 +95,14 @@ def encode(spec, seed, target_type, X_train, y_train, X_test):
     ``transform`` on the same rows for every encoder.
     """
     encoder = spec.make(seed, target_type)
+    trim_heap()  # so that the peak counts what this step allocates, not reused free memory
     with measure() as step:
         with measure() as fit:
             train = encoder.fit_transform(X_train, y_train)
         with measure() as transform:
             encoder.transform(X_train)
             test = encoder.transform(X_test)
-    return Encoded(encoder, train, test, fit.seconds, transform.seconds, step.peak_bytes)
+    return Encoded(encoder, train, test, fit.seconds, transform.seconds, step)
 
 
 def score(metric, model, X, y):
@@ -125,6 +132,7 @@ def evaluate(task, model_spec, seed, encoded, categorical, y_train, y_test, *,
     model = build_model(
         model_spec, task.name, seed, dense_input=not sp.issparse(train), categorical=categorical
     )
+    trim_heap()
     with measure() as step:
         X_fit, X_eval = train[rows], test
         if densify:
@@ -147,6 +155,11 @@ def evaluate(task, model_spec, seed, encoded, categorical, y_train, y_test, *,
         "model_step_s": step.seconds,
         "model_train_rows": len(rows),
         "model_peak_bytes": step.peak_bytes,
+        # The whole step, from the encoder's fit to this model's scoring: the
+        # highest RSS of either part over the RSS before the encoder's fit.
+        "step_peak_bytes": np.maximum(
+            0, np.fmax(encoded.step.peak_rss, step.peak_rss) - encoded.step.start_rss
+        ),
         "note": note,
     }
 
@@ -184,12 +197,10 @@ def run(tasks, seeds, *, encoders=ENCODERS, models=MODELS, model_max_rows=MODEL_
                     if encoder_spec.tree_only:
                         categorical = hgb_categorical_mask(encoded.encoder)
                     encoder_columns = encoded.columns()
-                    # Epochs trained, for encoders with a Keras history (early stopping).
-                    epochs = len(getattr(encoded.encoder, "history_", {}).get("loss", []))
                     log(
                         f"{label} {encoder_name}: fit {encoded.fit_s:.1f} s, transform "
                         f"{encoded.transform_s:.2f} s, width {encoder_columns['width']}"
-                        + (f", {epochs} epochs" if epochs else "")
+                        + (f", {encoded.epochs} epochs" if encoded.epochs else "")
                     )
                 except Exception as error:  # recorded in the table, not lost
                     encoded, encoder_columns = None, _failure(error)
@@ -234,6 +245,8 @@ def summarize(results):
         metric=("metric", "first"),
         seeds=("seed", "nunique"),
         status=("status", "first"),
+        n_train=("n_train", "max"),
+        model_train_rows=("model_train_rows", "max"),
         score=("score", "mean"),
         score_std=("score", "std"),
         train_score=("train_score", "mean"),
@@ -241,10 +254,12 @@ def summarize(results):
         encoder_transform_s=("encoder_transform_s", "mean"),
         model_fit_s=("model_fit_s", "mean"),
         model_predict_s=("model_predict_s", "mean"),
+        epochs=("epochs", "mean"),
         width=("width", "max"),
         encoded_bytes=("encoded_bytes", "mean"),
         encoder_peak_bytes=("encoder_peak_bytes", "max"),
         model_peak_bytes=("model_peak_bytes", "max"),
+        step_peak_bytes=("step_peak_bytes", "max"),
         note=("note", "first"),
     )
     return summary.reset_index()
@@ -257,7 +272,8 @@ def _number(value, fmt):
 def markdown_table(summary):
     header = [
         "data set", "task", "encoder", "model", "test score", "train score", "enc fit s", "enc transform s",
-        "model fit s", "predict s", "width", "encoded MB", "enc peak MB", "model peak MB", "note",
+        "model fit s", "predict s", "epochs", "width", "encoded MB", "enc peak MB", "model peak MB",
+        "step peak MB", "note",
     ]  # fmt: skip
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in summary.itertuples(index=False):
@@ -274,17 +290,34 @@ def markdown_table(summary):
             _number(row.train_score, ".4f"),
             _number(row.encoder_fit_s, ".2f"), _number(row.encoder_transform_s, ".2f"),
             _number(row.model_fit_s, ".2f"), _number(row.model_predict_s, ".2f"),
-            _number(row.width, ".0f"),
+            _number(row.epochs, ".0f"), _number(row.width, ".0f"),
             _number(row.encoded_bytes / 2**20, ".1f"),
             _number(row.encoder_peak_bytes / 2**20, ".0f"),
-            _number(row.model_peak_bytes / 2**20, ".0f"), note or "",
+            _number(row.model_peak_bytes / 2**20, ".0f"),
+            _number(row.step_peak_bytes / 2**20, ".0f"), note or "",
         ]  # fmt: skip
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     return "\n".join(lines)
 
 
+#: What a score cell says for a combination without a score.
+_NO_SCORE = {"cannot run": "cannot run", "not applicable": "n/a", "failed": "failed"}
+
+
+def _model_label(model, group):
+    """The model's name, with the rows it was fitted on where it was subsampled."""
+    rows, n_train = group["model_train_rows"].max(), group["n_train"].max()
+    if pd.notna(rows) and rows < n_train:
+        return f"{model} (fit on {rows:,.0f} of {n_train:,.0f} rows)"
+    return model
+
+
 def score_table(summary):
-    """Markdown: one row per (data set, task, model), the test score of each encoder."""
+    """Markdown: one row per (data set, task, model), the score of each encoder.
+
+    A combination without a score says why in its cell, and the reasons are
+    listed under the table.
+    """
     encoders = list(dict.fromkeys(summary["encoder"]))
     header = ["data set / task", "model", *encoders]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -295,13 +328,49 @@ def score_table(summary):
         cells = []
         for encoder in encoders:
             row = group[group["encoder"] == encoder]
-            if row.empty or pd.isna(row["score"].iloc[0]):
-                cells.append("—")
+            if row.empty:
+                cells.append("not run")
+            elif pd.isna(row["score"].iloc[0]):
+                cells.append(_NO_SCORE.get(row["status"].iloc[0], row["status"].iloc[0]))
             elif row["seeds"].iloc[0] > 1:
                 cells.append(f"{row['score'].iloc[0]:.4f} ± {row['score_std'].iloc[0]:.4f}")
             else:
                 cells.append(f"{row['score'].iloc[0]:.4f}")
-        lines.append(f"| {dataset} / {task} ({metric}) | {model} | " + " | ".join(cells) + " |")
+        label = _model_label(model, group)
+        lines.append(f"| {dataset} / {task} ({metric}) | {label} | " + " | ".join(cells) + " |")
+    missing = summary[summary["score"].isna()]
+    for (status, note), group in missing.groupby(["status", "note"], sort=False):
+        where = ", ".join(
+            f"{r.dataset}/{r.task} {r.encoder} + {r.model}" for r in group.itertuples()
+        )
+        if status == "not applicable":
+            where = ", ".join(dict.fromkeys(f"{r.encoder} + {r.model}" for r in group.itertuples()))
+        lines.append(f"\n{_NO_SCORE.get(status, status)}: {where}: {note}")
+    return "\n".join(lines)
+
+
+def cost_table(summary):
+    """Markdown: what each encoder cost on each task, and the models' fit times on its output."""
+    models = list(dict.fromkeys(summary["model"]))
+    header = [
+        "data set / task", "encoder", "fit s", "transform s", "epochs", "width", "output MB",
+        "encoder peak MB", *(f"{m} fit s" for m in models), "highest step peak MB",
+    ]  # fmt: skip
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for (dataset, task, encoder), group in summary.groupby(
+        ["dataset", "task", "encoder"], sort=False
+    ):
+        first = group.iloc[0]
+        fits = [group.loc[group["model"] == m, "model_fit_s"] for m in models]
+        cells = [
+            f"{dataset} / {task}", encoder, _number(first.encoder_fit_s, ".2f"),
+            _number(first.encoder_transform_s, ".2f"), _number(first.epochs, ".0f"),
+            _number(first.width, ".0f"), _number(first.encoded_bytes / 2**20, ".1f"),
+            _number(first.encoder_peak_bytes / 2**20, ".0f"),
+            *(_number(f.iloc[0], ".2f") if len(f) else "" for f in fits),
+            _number(group["step_peak_bytes"].max() / 2**20, ".0f"),
+        ]  # fmt: skip
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     return "\n".join(lines)
 
 
@@ -459,6 +528,16 @@ def main(argv=None):
     held_out = "Validation" if args.validation else "Test"
     log(f"\n## {held_out} scores\n")
     log(score_table(summary))
+    log("\n## Costs\n")
+    log(cost_table(summary))
+    log(
+        "\nfit s: the encoder's fit_transform on the training rows; transform s: transform "
+        "of train + test rows; output MB: the encoded train + test rows; encoder peak MB: "
+        "highest growth of the process RSS during fit + transform; <model> fit s: the "
+        "downstream model's fit on this output; highest step peak MB: over the models, the "
+        "highest RSS from the encoder's fit to the model's scoring, over the RSS before the "
+        "encoder's fit (TensorFlow included). Means over seeds; peaks are maxima."
+    )
     log("\n## Results\n")
     log(markdown_table(summary))
     log(
@@ -467,10 +546,18 @@ def main(argv=None):
         "enc fit s: fit_transform on the training rows; enc transform s: transform of "
         "train + test rows; model fit s / predict s: the downstream model's fit on the "
         "training rows / prediction and scoring on the test rows; encoded MB: train + "
-        "test output; peak MB: growth of the process RSS during the step (TensorFlow "
-        "included)."
+        "test output; enc / model peak MB: highest growth of the process RSS during the "
+        "encoder's fit + transform / the model's fit + scoring; step peak MB: the highest RSS "
+        "of both over the RSS before the encoder's fit (TensorFlow included)."
     )
-    metadata = {"machine": machine, "run": name, "seeds": seeds, "max_rows": max_rows}
+    metadata = {
+        "machine": machine, "run": name, "seeds": seeds, "max_rows": max_rows,
+        "model_max_rows": MODEL_MAX_ROWS,
+        # Up to here; writing the files and the log's last lines come after.
+        "wall_s": round(time.perf_counter() - started, 1),
+        "phases_s": {"start-up": round(import_s, 1),
+                     **{k: round(v, 1) for k, v in phases.items()}},
+    }  # fmt: skip
     with measure() as writing:
         paths = write_results(results, args.out_dir, name, metadata, plots=not args.no_plots)
     if not args.no_plots and EMBEDDING_PICTURE in fitted:

@@ -14,6 +14,7 @@ binary (dense outputs standardized first). Prints a Markdown table and writes
 """
 
 import argparse
+import json
 import gc
 import sys
 import time
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._measure import current_rss, log, log_end, measure, start_benchmark, trim_heap
+from ._measure import current_rss, log, log_end, measure, start_benchmark
 from ._registry import ENCODERS, MODELS
 from .datasets import Task, split
 from .default import DENSE_LIMIT_BYTES, MODEL_MAX_ROWS, RESULTS_DIR, encode, evaluate
@@ -78,11 +79,9 @@ def run(sizes, *, n_rows, n_columns=4, task="regression", seed=0, encoders=None)
         )
         for name, spec in encoders.items():
             record = {**base, "encoder": name}
-            trim_heap()  # so that peak memory counts what this step allocates
             try:
                 encoded = encode(spec, seed, data.target_type, X_train, y_train, X_test)
                 record.update(encoded.columns())
-                record["epochs"] = len(getattr(encoded.encoder, "history_", {}).get("loss", []))
                 record.update(
                     evaluate(data, MODELS[MODEL], seed, encoded, None, y_train, y_test,
                              model_max_rows=MODEL_MAX_ROWS, dense_limit_bytes=DENSE_LIMIT_BYTES)
@@ -125,24 +124,25 @@ def markdown_table(results):
             f"{row.encoder_transform_s:.3f}" if ok else "",
             f"{row.width:.0f}" if ok else "", f"{row.encoded_bytes / 2**20:.1f}" if ok else "",
             f"{row.encoder_peak_bytes / 2**20:.0f}" if ok else "",
-            f"{row.epochs:.0f}" if ok and row.epochs else "",
+            f"{row.epochs:.0f}" if ok and pd.notna(row.epochs) else "",
             row.note if ok else f"{row.status}: {row.note}",
         ]  # fmt: skip
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     return "\n".join(lines)
 
 
-def write_results(results, out_dir, plots=True):
-    """The CSV and, if asked, the PNG; their paths."""
+def write_results(results, out_dir, metadata=None, plots=True):
+    """The CSV, a JSON of the run's metadata and, if asked, the PNG; their paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [out_dir / "scaling.csv"]
+    paths = [out_dir / "scaling.csv", out_dir / "scaling.json"]
     results.to_csv(paths[0], index=False)
+    paths[1].write_text(json.dumps(metadata or {}, indent=1) + "\n")
     if plots:
         from ._plots import plot_scaling
 
         paths.append(out_dir / "scaling.png")
-        plot_scaling(results, paths[1])
+        plot_scaling(results, paths[2])
     return paths
 
 
@@ -194,7 +194,12 @@ def main(argv=None):
         "fit + transform (TensorFlow included; memory freed earlier and reused is not "
         f"counted). Test score: {model}, RMSE (lower is better) or ROC AUC."
     )
-    paths = write_results(results, args.out_dir, plots=not args.no_plots)
+    metadata = {
+        "machine": machine, "rows": args.rows, "columns": args.columns, "task": args.task,
+        "seed": args.seed, "sizes": sizes, "encoders": args.encoders,
+        "wall_s": round(time.perf_counter() - started, 1),  # up to writing the files
+    }  # fmt: skip
+    paths = write_results(results, args.out_dir, metadata, plots=not args.no_plots)
     log("\nWrote " + ", ".join(str(p) for p in paths))
     log("\n## Where the time went\n")
     log(f"  start-up (imports, TensorFlow warm-up): {import_s:.1f} s")

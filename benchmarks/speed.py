@@ -312,10 +312,11 @@ def _with_ratios(records):
     return records
 
 
-def benchmark(data, X, y, *, epochs, repeats, fit_repeats, also_transform=None):
+def benchmark(data, X, y, *, epochs, repeats, fit_repeats, also_transform=None, categories=None):
     """Transform and fit speed on one frame; ``also_transform`` maps names to
     frames of the same columns (such as the category-dtype copy) transformed
-    by the same fitted encoders."""
+    by the same fitted encoders. ``categories``, a dict if given, receives the
+    number of categories of each column under ``data``."""
     log(f"[{data}] {len(X)} rows, columns {list(X.columns)}")
     with measure() as first:
         # Also warms TensorFlow up, so that no timed fit pays its start-up.
@@ -324,6 +325,8 @@ def benchmark(data, X, y, *, epochs, repeats, fit_repeats, also_transform=None):
         f"[{data}] first EmbeddingEncoder fit (1 epoch, untimed warm-up): {first.seconds:.1f} s; "
         f"categories {[len(c) for c in fitted.categories_]}, dims_ {fitted.dims_}"
     )
+    if categories is not None:
+        categories[data] = [len(c) for c in fitted.categories_]
     small = X.iloc[: min(len(X), 2_000)]
     fit_keras(small, y[: len(small)], fitted.dims_, 1)  # warms Keras' numpy input path
     onehot = OneHotEncoder(handle_unknown="ignore").fit(X)
@@ -436,7 +439,7 @@ def main(argv=None):
         f"{args.synthetic_fit_repeats} (synthetic); batch size {BATCH_SIZE}; medians "
         "reported; contenders interleaved."
     )
-    records, phases = [], {}
+    records, phases, observed = [], {}, {}
     if "flights" in args.datasets:
         from .datasets import load_flights
 
@@ -446,7 +449,7 @@ def main(argv=None):
         with measure() as step:
             records += benchmark(
                 "flights (str)", X, task.y, epochs=FLIGHTS_EPOCHS, repeats=args.repeats,
-                fit_repeats=args.fit_repeats,
+                fit_repeats=args.fit_repeats, categories=observed,
                 also_transform={"flights (category)": X.astype("category")},
             )  # fmt: skip
         phases["flights"] = step.seconds
@@ -459,7 +462,7 @@ def main(argv=None):
         with measure() as step:
             records += benchmark(
                 "synthetic (str)", X, y, epochs=SYNTHETIC_EPOCHS, repeats=args.repeats,
-                fit_repeats=args.synthetic_fit_repeats,
+                fit_repeats=args.synthetic_fit_repeats, categories=observed,
             )  # fmt: skip
         phases["synthetic"] = step.seconds
         del X, y
@@ -479,6 +482,8 @@ def main(argv=None):
         "machine": machine, "quick": args.quick, "repeats": args.repeats,
         "fit_repeats": args.fit_repeats, "synthetic_fit_repeats": args.synthetic_fit_repeats,
         "synthetic_rows": rows, "synthetic_categories": categories, "batch_size": BATCH_SIZE,
+        "observed_categories": observed, "phases_s": {k: round(v, 1) for k, v in phases.items()},
+        "wall_s": round(time.perf_counter() - started, 1),  # up to writing the files
     }  # fmt: skip
     name = "speed_quick" if args.quick else "speed"
     paths = write_results(results, args.out_dir, name, metadata, plots=False)

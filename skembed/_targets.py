@@ -7,6 +7,7 @@ module hands to Keras.
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from sklearn.utils import check_array
 from sklearn.utils.multiclass import type_of_target
 
@@ -38,28 +39,33 @@ def prepare_target(y, target_type, estimator_name):
     floats are continuous), except that a float y with more than two values
     is continuous even when its values are whole numbers. A 2-D continuous y
     trains one output per column.
+
+    Missing values are refused whatever y's dtype: check_array sees a float
+    NaN, but not None or pd.NA in an object or string y.
     """
     if y is None:
         raise ValueError(
             f"This {estimator_name} estimator requires y to be passed, but the target "
             "y is None: the embeddings are learned by predicting the target."
         )
+    if np.any(pd.isna(y)):
+        raise ValueError("Input y contains NaN or another missing value (None, pd.NA).")
     y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if target_type == "auto":
         detected = type_of_target(y, input_name="y")
+        if detected in ("multiclass", "multiclass-multioutput") and y.dtype.kind == "f":
+            # scikit-learn calls integer-valued floats (delays in whole minutes,
+            # counts) classes; a float target with more than two values is
+            # far more often a quantity to regress on.
+            detected = "continuous"
         if detected not in _AUTO_TYPES:
             raise ValueError(
                 f"Unknown label type {detected!r} for y; set target_type to "
                 "'binary', 'multiclass' or 'continuous'."
             )
         target_type = _AUTO_TYPES[detected]
-        if target_type == "multiclass" and y.dtype.kind == "f":
-            # scikit-learn calls integer-valued floats (delays in whole minutes,
-            # counts) classes; a float target with more than two values is
-            # far more often a quantity to regress on.
-            target_type = "continuous"
     if y.ndim == 2 and target_type != "continuous":
         raise ValueError(
             f"y has shape {y.shape}: only a continuous target may have several columns."
@@ -81,9 +87,9 @@ def prepare_target(y, target_type, estimator_name):
 
     classes, indices = np.unique(y, return_inverse=True)
     if len(classes) < 2:
+        only = classes[0].item() if isinstance(classes[0], np.generic) else classes[0]
         raise ValueError(
-            f"y has only one class ({classes[0]!r}); a classification target needs at "
-            "least two."
+            f"y has only one class ({only!r}); a classification target needs at least two."
         )
     if target_type == "binary":
         if len(classes) > 2:

@@ -5,6 +5,7 @@ fitted encoder never load TensorFlow. Every random choice is seeded here, from
 one integer, without touching global seeds.
 """
 
+import logging
 from dataclasses import dataclass
 
 import keras
@@ -71,20 +72,38 @@ def train_embeddings(spec, rows, y, train, val, seed, starts=None):
                 restore_best_weights=True,
             )
         )
-    history = model.fit(
-        train_batches,
-        validation_data=val_batches,
-        epochs=spec.epochs,
-        steps_per_epoch=steps_per_epoch,
-        callbacks=callbacks,
-        shuffle=False,  # the dataset shuffles itself, seeded
-        verbose=spec.verbose,
-    )
+    quiet = _NoRetracingWarning()
+    tf.get_logger().addFilter(quiet)
+    try:
+        history = model.fit(
+            train_batches,
+            validation_data=val_batches,
+            epochs=spec.epochs,
+            steps_per_epoch=steps_per_epoch,
+            callbacks=callbacks,
+            shuffle=False,  # the dataset shuffles itself, seeded
+            verbose=spec.verbose,
+        )
+    finally:
+        tf.get_logger().removeFilter(quiet)
     tables = [
         keras.ops.convert_to_numpy(model.get_layer(f"embedding_{i}").embeddings)
         for i in range(len(spec.dims))
     ]
     return tables, {k: [float(v) for v in vs] for k, vs in history.history.items()}
+
+
+class _NoRetracingWarning(logging.Filter):
+    """Drops TensorFlow's warning that a function was traced again.
+
+    Each fit builds a new model, whose training function Keras traces once:
+    after five fits in one process (a grid search), TensorFlow warns about
+    "excessive" retracing, which is expected here and nothing a user can act
+    on. Installed during ``model.fit`` only.
+    """
+
+    def filter(self, record):
+        return "triggered tf.function retracing" not in record.getMessage()
 
 
 class _RowwiseAdam(keras.optimizers.Adam):

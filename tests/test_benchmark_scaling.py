@@ -1,5 +1,7 @@
 """The scaling benchmark's bookkeeping on tiny sizes. No timing assertions."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -102,10 +104,11 @@ def test_markdown_table_and_csv(scaling_run, tmp_path):
     table = scaling.markdown_table(results).splitlines()
     assert len(table) == 2 + len(results)
     assert all(line.count("|") == table[0].count("|") for line in table)
-    (csv,) = scaling.write_results(results, tmp_path, plots=False)
+    csv, metadata = scaling.write_results(results, tmp_path, {"rows": 7}, plots=False)
     written = pd.read_csv(csv)
     assert list(written.columns) == scaling.COLUMNS
     assert len(written) == len(results)
+    assert json.loads(metadata.read_text()) == {"rows": 7}
 
 
 def test_main_binary_with_max_categories(tmp_path, capsys):
@@ -118,6 +121,8 @@ def test_main_binary_with_max_categories(tmp_path, capsys):
     assert (results["metric"] == "roc_auc").all()
     assert results["score"].between(0, 1).all()
     assert (tmp_path / "scaling.csv").exists() and not (tmp_path / "scaling.png").exists()
+    metadata = json.loads((tmp_path / "scaling.json").read_text())
+    assert metadata["sizes"] == [10, 100] and metadata["wall_s"] > 0 and "machine" in metadata
     assert "| 100 |" in capsys.readouterr().out
 
 
@@ -125,4 +130,4 @@ def test_plot_is_written(scaling_run, tmp_path):
     pytest.importorskip("matplotlib")
     results, _ = scaling_run
     paths = scaling.write_results(results, tmp_path, plots=True)
-    assert paths[1].suffix == ".png" and paths[1].stat().st_size > 0
+    assert paths[-1].suffix == ".png" and paths[-1].stat().st_size > 0

@@ -30,13 +30,22 @@ def encoder(data):
     return speed.make_embedding_encoder(2, batch_size=64).fit(X, y)
 
 
+#: Filled by the benchmark run below: categories per column, per data set.
+OBSERVED = {}
+
+
 @pytest.fixture(scope="module")
 def records(data):
     X, y = data
     return speed.benchmark(
-        "tiny", X, y, epochs=EPOCHS, repeats=2, fit_repeats=1,
+        "tiny", X, y, epochs=EPOCHS, repeats=2, fit_repeats=1, categories=OBSERVED,
         also_transform={"tiny (category)": X.astype("category")},
     )  # fmt: skip
+
+
+def test_benchmark_reports_the_categories_it_encoded(data, records):
+    X, _ = data
+    assert OBSERVED == {"tiny": [X[column].nunique(dropna=False) for column in X.columns]}
 
 
 def test_floor_equals_transform(data, encoder):

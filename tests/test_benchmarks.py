@@ -292,10 +292,63 @@ def test_score_table_has_one_row_per_task_and_model_and_a_column_per_encoder():
             "dataset": ["d"] * 4, "task": ["binary"] * 4, "metric": ["roc_auc"] * 4,
             "encoder": ["A", "B", "A", "B"], "model": ["linear", "linear", "knn", "knn"],
             "score": [0.7, 0.8, np.nan, 0.6], "score_std": [0.01, 0.02, np.nan, np.nan],
-            "seeds": [3, 3, 1, 1],
+            "seeds": [3, 3, 1, 1], "status": ["ok", "ok", "cannot run", "ok"],
+            "note": ["", "", "too wide", ""], "n_train": [500] * 4,
+            "model_train_rows": [500, 500, np.nan, 100],
         }
     )  # fmt: skip
     lines = default.score_table(summary).splitlines()
     assert lines[0] == "| data set / task | model | A | B |"
     assert lines[2] == "| d / binary (AUC) | linear | 0.7000 ± 0.0100 | 0.8000 ± 0.0200 |"
-    assert lines[3] == "| d / binary (AUC) | knn | — | 0.6000 |"
+    assert lines[3] == "| d / binary (AUC) | knn (fit on 100 of 500 rows) | cannot run | 0.6000 |"
+    assert lines[-1] == "cannot run: d/binary A + knn: too wide"
+
+
+def test_score_table_says_why_a_combination_has_no_score(benchmark_run):
+    results, _ = benchmark_run
+    table = default.score_table(default.summarize(results))
+    rows = [line for line in table.splitlines() if line.startswith("| flights / binary")]
+    hgb = next(line for line in rows if "| hgb |" in line)
+    assert "| cannot run |" in hgb  # one-hot: too wide to densify
+    knn = next(line for line in rows if "| knn" in line)
+    assert f"knn (fit on {MODEL_MAX_ROWS} of" in knn and knn.endswith("| n/a |")
+    assert "\ncannot run: flights/binary OneHotEncoder + hgb" in table
+    assert "GiB" in table and "\nn/a: OrdinalEncoder + linear, OrdinalEncoder + knn: " in table
+
+
+def test_cost_table_has_a_row_per_task_and_encoder(benchmark_run):
+    results, _ = benchmark_run
+    lines = default.cost_table(default.summarize(results)).splitlines()
+    body = lines[2:]
+    assert len(body) == 3 * len(ENCODERS)  # flights binary, regression; hotel rates
+    assert all(line.count("|") == lines[0].count("|") for line in lines)
+    embedding = [line.split(" | ") for line in body if "| EmbeddingEncoder |" in line]
+    one_hot = [line.split(" | ") for line in body if "| OneHotEncoder |" in line]
+    epochs = lines[0].split(" | ").index("epochs")
+    assert all(int(cells[epochs]) >= 1 for cells in embedding)
+    assert all(cells[epochs] == "" for cells in one_hot)
+
+
+def test_step_peak_covers_the_encoder_and_the_model(benchmark_run):
+    results, _ = benchmark_run
+    ran = results[results["status"] == "ok"]
+    assert (ran["step_peak_bytes"] >= ran["encoder_peak_bytes"]).all()
+    assert (ran["step_peak_bytes"] >= 0).all()
+    embedding = ran[ran["encoder"] == "EmbeddingEncoder"]
+    assert (embedding["epochs"] == 1).all() and ran[ran["encoder"] != "EmbeddingEncoder"][
+        "epochs"
+    ].isna().all()
+
+
+def test_describe_counts_categories_and_rare_ones_on_the_training_rows(tasks):
+    from benchmarks.datasets import describe
+
+    table = describe(tasks, seed=0, min_frequency=5)
+    assert list(table["dataset"].unique()) == ["flights", "hotel_rates"]  # one task each
+    row = table[(table["dataset"] == "flights") & (table["column"] == "tailnum")].iloc[0]
+    X_train = split(tasks[0], 0)[0]
+    counts = X_train["tailnum"].value_counts()
+    assert row["categories"] == tasks[0].X["tailnum"].nunique()
+    assert row["categories_in_train"] == len(counts)
+    assert row["rare_below_5"] == (counts < 5).sum()
+    assert row["rare_share_of_train_rows"] == pytest.approx(counts[counts < 5].sum() / len(X_train))

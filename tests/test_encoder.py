@@ -356,6 +356,22 @@ def test_column_transformer_in_place_of_one_hot_encoder(frame):
     ]
 
 
+def test_grid_search_over_dims_inside_a_column_transformer(frame):
+    X, y = frame
+    X = X.assign(amount=np.linspace(0, 1, len(X)))
+    columns = ColumnTransformer(
+        [("categories", EmbeddingEncoder(**FAST), ["city", "shop"])], remainder="passthrough"
+    ).set_output(transform="pandas")
+    pipeline = make_pipeline(columns, LogisticRegression())
+    grid = {"columntransformer__categories__dims": [1, {"city": 2, "shop": 3}]}
+    search = GridSearchCV(pipeline, grid, cv=2).fit(X, y)
+    best = search.best_params_["columntransformer__categories__dims"]
+    width = 2 if best == 1 else 5
+    fitted_columns = search.best_estimator_[0]
+    assert len(fitted_columns.get_feature_names_out()) == width + 1  # + amount
+    assert search.predict_proba(X).shape == (len(X), 2)
+
+
 def test_set_output_pandas_keeps_the_index(fitted, frame):
     X, _ = frame
     X = X.set_axis(np.arange(len(X)) + 1000)
@@ -395,6 +411,7 @@ def test_bad_X_at_transform(fitted, frame, X_new, error, message):
         (lambda X: X, lambda y: y[:-1], "inconsistent numbers of samples"),
         (lambda X: X, lambda y: np.where(y == 1, np.nan, 0.5), "NaN"),
         (lambda X: X, lambda y: np.where(y == 1, np.inf, 0.5), "infinity"),
+        (lambda X: X, lambda y: np.where(y == 1, None, "no"), "missing value"),
         (lambda X: X, lambda y: np.zeros_like(y), "only one class"),
         (lambda X: X.iloc[:0], lambda y: y[:0], "at least one sample"),
         (lambda X: np.empty((0, 2)), lambda y: y[:0], "0 sample"),
@@ -418,6 +435,7 @@ def test_bad_input_at_fit(frame, X_bad, y_bad, message):
         ({"dropout": 1.0}, "dropout"),
         ({"validation_fraction": 1.0}, "validation_fraction"),
         ({"dtype": np.int32}, "float dtype"),
+        ({"dtype": "no such type"}, "dtype must be a numpy float dtype, got 'no such type'"),
         ({"target_type": "ranking"}, "target_type"),
     ],
 )
@@ -428,16 +446,26 @@ def test_invalid_parameters_raise_at_fit(frame, params, message):
         encoder.fit(X, y)
 
 
-def test_caller_data_is_never_modified():
+@pytest.mark.parametrize("cv", [None, 2])
+def test_caller_data_is_never_modified(cv):
     X, y = make_frame(n=150)
     X = X.astype({"city": object})
     X.loc[:3, "city"] = [None, np.nan, "Rome", "Paris"]
-    X_before, y_before = X.copy(), y.copy()
-    encoder = EmbeddingEncoder(min_frequency=5, **FAST).fit(X, y)
-    encoder.transform(X)
-    encoder.inverse_transform(encoder.transform(X))
-    pd.testing.assert_frame_equal(X, X_before)
-    np.testing.assert_array_equal(y, y_before)
+    # Unsorted categories, an unused one and a missing value; a string column.
+    X["shop_category"] = pd.Categorical(X["shop"], categories=sorted(set(X["shop"]))[::-1] + ["zz"])
+    X.loc[4, "shop_category"] = np.nan
+    X["city_string"] = X["city"].astype("string")
+    X_before = X.copy()
+    for target in (y, pd.Series(y + 0.5, name="price")):  # classes, then a float Series
+        target_before = target.copy()
+        encoder = EmbeddingEncoder(min_frequency=5, cv=cv, **FAST)
+        encoder.fit_transform(X, target)
+        encoder.transform(X)
+        encoder.inverse_transform(encoder.transform(X))
+        pd.testing.assert_frame_equal(X, X_before)
+        np.testing.assert_array_equal(target, target_before)
+        if isinstance(target, pd.Series):
+            pd.testing.assert_series_equal(target, target_before)
 
 
 # ------------------------------------------------------------- cross fitting

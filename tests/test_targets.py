@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 
 from skembed._targets import prepare_target
@@ -39,6 +40,12 @@ def test_whole_number_floats_are_continuous_but_float_labels_binary():
     assert prepare_target(np.array([0, 5, 12, 3]), "auto", "E").target_type == "multiclass"
 
 
+def test_two_dimensional_whole_number_floats_are_continuous_as_one_column_is():
+    y = np.column_stack([np.arange(8) % 4, np.arange(8) % 3]).astype(float)
+    target = prepare_target(y, "auto", "E")
+    assert target.target_type == "continuous" and target.n_outputs == 2
+
+
 def test_integer_target_can_be_declared_continuous():
     target = prepare_target([1, 2, 3, 1], "continuous", "E")
     assert target.target_type == "continuous"
@@ -51,6 +58,9 @@ def test_integer_target_can_be_declared_continuous():
         ([1, 1, 1], "auto", "only one class"),
         ([0, 1, 2], "binary", "3 classes"),
         ([0.5, np.nan, 1.0], "auto", "NaN"),
+        (np.array(["a", None, "b"], dtype=object), "auto", "missing value"),
+        (pd.Series(["a", pd.NA, "b"], dtype="string"), "auto", "missing value"),
+        (pd.Series([1, pd.NA, 0], dtype="Int64"), "auto", "missing value"),
         ([0.5, np.inf, 1.0], "continuous", "infinity"),
         (np.array([[0, 1], [1, 0], [1, 1]]), "auto", "Unknown label type"),
         (np.array([[0, 1], [1, 0], [1, 1]]), "binary", "only a continuous target"),
@@ -59,3 +69,8 @@ def test_integer_target_can_be_declared_continuous():
 def test_bad_targets_raise_a_clear_error(y, target_type, message):
     with pytest.raises(ValueError, match=message):
         prepare_target(y, target_type, "E")
+
+
+def test_single_class_error_shows_the_value_plainly():
+    with pytest.raises(ValueError, match=r"only one class \(1\.0\)"):
+        prepare_target(np.ones(4), "auto", "E")

@@ -99,3 +99,32 @@ def test_each_epoch_visits_every_training_sample_once_in_a_new_order():
     for order in epochs:
         assert sorted(order.tolist()) == train.tolist()
     assert epochs[0].tolist() != epochs[1].tolist()
+
+
+def test_repeated_fits_do_not_warn_about_retracing_and_leave_the_logger_as_found():
+    import logging
+
+    from conftest import FAST, make_frame
+
+    from skembed import EmbeddingEncoder
+
+    class Records(logging.Handler):
+        def __init__(self):
+            super().__init__()
+            self.messages = []
+
+        def emit(self, record):
+            self.messages.append(record.getMessage())
+
+    logger = tf.get_logger()
+    filters_before = list(logger.filters)
+    records = Records()
+    logger.addHandler(records)
+    try:
+        X, y = make_frame(n=60)
+        for seed in range(7):  # TensorFlow warns from the fifth new function on
+            EmbeddingEncoder(**{**FAST, "epochs": 1, "random_state": seed}).fit(X, y)
+    finally:
+        logger.removeHandler(records)
+    assert not [m for m in records.messages if "retracing" in m]
+    assert logger.filters == filters_before
