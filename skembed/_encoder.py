@@ -329,7 +329,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             trained = [np.zeros(len(v), dtype=bool) for v in vocabularies]
         else:
             tables, trained, history = self._train(
-                codes, target, vocabularies, counts, infrequent, starts, dims, hidden_units
+                codes, target, vocabularies, infrequent, starts, dims, hidden_units
             )
         tables = self._finished_tables(tables, trained, starts)
 
@@ -361,19 +361,20 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
                 table[start.frozen] = start.table[start.frozen]
         return tables
 
-    def _train(self, codes, target, vocabularies, counts, infrequent, starts, dims, hidden_units):
+    def _train(self, codes, target, vocabularies, infrequent, starts, dims, hidden_units):
         """Train the network; return its tables, which categories it trained, its history."""
         rng = check_random_state(self.random_state)
         train, val = self._split(len(codes), rng)
+        learned_unknown = [i for i, s in enumerate(starts) if s is None or not s.frozen[-1]]
+        self._relabel_as_unknown(codes, train, learned_unknown, rng)
+        # Trained: left in the training rows after the relabelling, which may
+        # take every value of a category seen once or twice.
         trained = [
-            (count - (0 if val is None else _count_codes(codes[val, i], len(count))) > 0)
-            & ~rare
-            for i, (count, rare) in enumerate(zip(counts, infrequent))
+            (_count_codes(codes[train, i], len(vocabulary)) > 0) & ~rare
+            for i, (vocabulary, rare) in enumerate(zip(vocabularies, infrequent))
         ]
         # Categories with a given vector keep their rows even if training never sees them.
         self._codes_to_table_rows(codes, vocabularies, _with_vector(trained, starts))
-        learned_unknown = [i for i, s in enumerate(starts) if s is None or not s.frozen[-1]]
-        self._relabel_as_unknown(codes, train, vocabularies, learned_unknown, rng)
 
         from ._training import NetworkSpec, train_embeddings
 
@@ -572,12 +573,11 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             codes[:, i] = row_of_code[codes[:, i]]
 
     @staticmethod
-    def _relabel_as_unknown(rows, train, vocabularies, columns, rng):
-        """Send a small random share of the training values of ``columns`` to the unknown row."""
+    def _relabel_as_unknown(codes, train, columns, rng):
+        """Mark a small random share of the training values of ``columns`` as unknown."""
         n_unknown = min(len(train), max(1, round(UNKNOWN_SHARE * len(train))))
         for i in columns:
-            vocabulary = vocabularies[i]
-            rows[rng.choice(train, size=n_unknown, replace=False), i] = vocabulary.unknown_row
+            codes[rng.choice(train, size=n_unknown, replace=False), i] = -1
 
     def fit_transform(self, X, y=None):
         """Fit on X and y, and encode X, cross-fitted when ``cv`` is set.

@@ -117,6 +117,19 @@ def test_unknown_row_is_learned_not_left_at_initialization(frame, monkeypatch):
         np.testing.assert_array_equal(before, after)
 
 
+def test_a_category_whose_values_all_went_to_the_unknown_row_shares_it():
+    # 400 categories seen once each: the 1% of training values that fit
+    # relabels as unknown (4 here) takes every value of 4 categories, which
+    # then have nothing to learn from and must not keep their random start.
+    X = pd.DataFrame({"id": [f"r{i}" for i in range(400)]})
+    y = np.arange(400) % 2
+    params = dict(min_frequency=None, validation_fraction=0, n_iter_no_change=None, dims=2,
+                  batch_size=64, random_state=0)  # fmt: skip
+    one, two = (EmbeddingEncoder(epochs=e, **params).fit(X, y).embeddings_[0] for e in (1, 2))
+    assert not np.all(one[:-1] == two[:-1], axis=1).any()  # no row left at its start
+    assert np.all(two[:-1] == two[-1], axis=1).sum() == 4
+
+
 @pytest.mark.parametrize("min_frequency", [10, 0.03])
 def test_infrequent_categories_share_the_unknown_row(min_frequency):
     X, y = make_frame(n=300)
@@ -208,6 +221,19 @@ def test_early_stopping_and_no_validation_split(frame):
     assert set(plain.history_) == {"loss"}
 
 
+def test_early_stopping_restores_the_best_epochs_weights(frame):
+    X, y = frame
+    params = dict(epochs=60, validation_fraction=0.2, learning_rate=0.05, batch_size=32,
+                  random_state=0)  # fmt: skip
+    stopped = EmbeddingEncoder(n_iter_no_change=2, **params).fit(X, y)
+    best = int(np.argmin(stopped.history_["val_loss"]))
+    assert best < len(stopped.history_["val_loss"]) - 1  # it trained past its best epoch
+    # The same training cut at the best epoch ends with the tables kept.
+    cut = EmbeddingEncoder(n_iter_no_change=None, **{**params, "epochs": best + 1}).fit(X, y)
+    for kept, expected in zip(stopped.embeddings_, cut.embeddings_):
+        np.testing.assert_array_equal(kept, expected)
+
+
 # ------------------------------------------------------------ dims and dtypes
 
 
@@ -266,6 +292,19 @@ def test_numpy_and_list_input(frame):
     assert not hasattr(encoder, "feature_names_in_")
     assert encoder.get_feature_names_out()[0] == "x0_0"
     np.testing.assert_array_equal(encoder.transform(array.tolist()), encoder.transform(array))
+    from_lists = EmbeddingEncoder(**FAST).fit(array.tolist(), y.tolist())
+    for a, b in zip(from_lists.embeddings_, encoder.embeddings_):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_columns_of_pandas_sparse_dtype_are_encoded_as_their_values(frame):
+    X, y = frame
+    sparse = X.astype({"shop": pd.SparseDtype(int, 0)})
+    encoder = EmbeddingEncoder(**FAST).fit(sparse, y)
+    np.testing.assert_array_equal(encoder.transform(sparse), encoder.transform(X))
+    np.testing.assert_array_equal(
+        encoder.transform(X), EmbeddingEncoder(**FAST).fit(X, y).transform(X)
+    )
 
 
 # ------------------------------------------------------------ reproducibility
@@ -466,6 +505,18 @@ def test_caller_data_is_never_modified(cv):
         np.testing.assert_array_equal(target, target_before)
         if isinstance(target, pd.Series):
             pd.testing.assert_series_equal(target, target_before)
+
+
+def test_caller_arrays_are_never_modified():
+    X, y = make_frame(n=150)
+    X = X.to_numpy(dtype=object)
+    X[:2, 0] = [None, np.nan]
+    Y = np.column_stack([y + 0.5, 2.0 * y])  # two continuous targets
+    X_before, Y_before = X.copy(), Y.copy()
+    encoder = EmbeddingEncoder(cv=2, **FAST)
+    encoder.inverse_transform(encoder.fit_transform(X, Y))
+    for a, b in ((X, X_before), (Y, Y_before)):
+        pd.testing.assert_frame_equal(pd.DataFrame(a), pd.DataFrame(b))  # NaN-aware
 
 
 # ------------------------------------------------------------- cross fitting

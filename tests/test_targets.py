@@ -62,6 +62,7 @@ def test_integer_target_can_be_declared_continuous():
         (pd.Series(["a", pd.NA, "b"], dtype="string"), "auto", "missing value"),
         (pd.Series([1, pd.NA, 0], dtype="Int64"), "auto", "missing value"),
         ([0.5, np.inf, 1.0], "continuous", "infinity"),
+        (np.array([0.5, np.inf, 1.0], dtype=object), "auto", "infinity"),
         (np.array([[0, 1], [1, 0], [1, 1]]), "auto", "Unknown label type"),
         (np.array([[0, 1], [1, 0], [1, 1]]), "binary", "only a continuous target"),
     ],
@@ -74,3 +75,11 @@ def test_bad_targets_raise_a_clear_error(y, target_type, message):
 def test_single_class_error_shows_the_value_plainly():
     with pytest.raises(ValueError, match=r"only one class \(1\.0\)"):
         prepare_target(np.ones(4), "auto", "E")
+
+
+def test_numbers_in_an_object_array_are_typed_as_numbers():
+    assert prepare_target(pd.Series([0.5, 1.25, 3.0], dtype=object), "auto", "E").target_type == (
+        "continuous"
+    )
+    target = prepare_target(np.array([1, 3, 3, 2], dtype=object), "auto", "E")
+    assert target.target_type == "multiclass" and target.classes.tolist() == [1, 2, 3]
