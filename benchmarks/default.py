@@ -349,18 +349,23 @@ def score_table(summary):
 
 
 def cost_table(summary):
-    """Markdown: what each encoder cost on each task, and the models' fit times on its output."""
+    """Markdown: what each encoder cost on each task, and the models' times on its output.
+
+    A model's time is its fit plus its prediction on the test rows: a
+    neighbours model does its work when it predicts.
+    """
     models = list(dict.fromkeys(summary["model"]))
     header = [
         "data set / task", "encoder", "fit s", "transform s", "epochs", "width", "output MB",
-        "encoder peak MB", *(f"{m} fit s" for m in models), "highest step peak MB",
+        "encoder peak MB", *(f"{m} fit + predict s" for m in models), "highest step peak MB",
     ]  # fmt: skip
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for (dataset, task, encoder), group in summary.groupby(
         ["dataset", "task", "encoder"], sort=False
     ):
         first = group.iloc[0]
-        fits = [group.loc[group["model"] == m, "model_fit_s"] for m in models]
+        model_s = group["model_fit_s"] + group["model_predict_s"]
+        fits = [model_s[group["model"] == m] for m in models]
         cells = [
             f"{dataset} / {task}", encoder, _number(first.encoder_fit_s, ".2f"),
             _number(first.encoder_transform_s, ".2f"), _number(first.epochs, ".0f"),
@@ -532,8 +537,8 @@ def main(argv=None):
     log(
         "\nfit s: the encoder's fit_transform on the training rows; transform s: transform "
         "of train + test rows; output MB: the encoded train + test rows; encoder peak MB: "
-        "highest growth of the process RSS during fit + transform; <model> fit s: the "
-        "downstream model's fit on this output; highest step peak MB: over the models, the "
+        "highest growth of the process RSS during fit + transform; <model> fit + predict s: "
+        "the downstream model's fit on this output and its test predictions; highest step peak MB: over the models, the "
         "highest RSS from the encoder's fit to the model's scoring, over the RSS before the "
         "encoder's fit (TensorFlow included). Means over seeds; peaks are maxima."
     )

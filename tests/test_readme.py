@@ -16,3 +16,17 @@ def test_readme_quickstart_runs(tmp_path, monkeypatch):
     encoder = namespace["encoder"]
     assert encoder.transform(namespace["X"][["shop", "city"]]).shape == (5000, 8)
     assert (tmp_path / "cities.txt").read_text().count("\n") == 3  # Lyon, Nice, Paris
+
+
+def test_readme_benchmark_tables_are_those_of_the_committed_results():
+    """The README's default-benchmark tables are what the result files give, verbatim."""
+    import pandas as pd
+
+    from benchmarks.default import RESULTS_DIR, cost_table, score_table, summarize
+
+    text = README.read_text()
+    default = summarize(pd.read_csv(RESULTS_DIR / "default.csv"))
+    full = summarize(pd.read_csv(RESULTS_DIR / "full.csv"))
+    assert score_table(default) in text
+    assert cost_table(default) in text
+    assert score_table(full) in text
