@@ -339,11 +339,11 @@ def score_table(summary):
         lines.append(f"| {dataset} / {task} ({metric}) | {label} | " + " | ".join(cells) + " |")
     missing = summary[summary["score"].isna()]
     for (status, note), group in missing.groupby(["status", "note"], sort=False):
-        where = ", ".join(
-            f"{r.dataset}/{r.task} {r.encoder} + {r.model}" for r in group.itertuples()
-        )
-        if status == "not applicable":
-            where = ", ".join(dict.fromkeys(f"{r.encoder} + {r.model}" for r in group.itertuples()))
+        if status == "not applicable":  # the same on every task: named once
+            cases = (f"{r.encoder} + {r.model}" for r in group.itertuples())
+        else:
+            cases = (f"{r.dataset}/{r.task} {r.encoder} + {r.model}" for r in group.itertuples())
+        where = ", ".join(dict.fromkeys(cases))
         lines.append(f"\n{_NO_SCORE.get(status, status)}: {where}: {note}")
     return "\n".join(lines)
 

@@ -577,7 +577,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         """Mark a small random share of the training values of ``columns`` as unknown."""
         n_unknown = min(len(train), max(1, round(UNKNOWN_SHARE * len(train))))
         for i in columns:
-            codes[rng.choice(train, size=n_unknown, replace=False), i] = -1
+            codes[rng.choice(train, size=n_unknown, replace=False), i] = UNKNOWN
 
     def fit_transform(self, X, y=None):
         """Fit on X and y, and encode X, cross-fitted when ``cv`` is set.
