@@ -13,12 +13,6 @@ def _pyplot():
     return plt
 
 
-def matplotlib_ticker():
-    import matplotlib.ticker
-
-    return matplotlib.ticker
-
-
 def _save(plt, fig, path):
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -78,6 +72,7 @@ def plot_scores(results, path):
 def plot_times(results, path):
     """Encoder fit and transform seconds per encoder, one panel per data set and task."""
     plt = _pyplot()
+    import matplotlib.ticker as ticker
 
     panels = _panels(results)
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
@@ -96,7 +91,6 @@ def plot_times(results, path):
         _grouped_bars(ax, encoders, list(values), values)
         ax.set_yscale("log")
         # Plain numbers (0.3, 2) rather than powers of ten (3 x 10^-1).
-        ticker = matplotlib_ticker()
         plain = ticker.FuncFormatter(lambda value, _: f"{value:g}")
         ax.yaxis.set_major_formatter(plain)
         ax.yaxis.set_minor_locator(ticker.LogLocator(subs=(2, 5)))

@@ -24,7 +24,7 @@ from sklearn.utils.validation import (
 
 from ._initial import ONE_HOT, given_start, one_hot_start, per_column, previous_start
 from . import _inspection
-from ._targets import prepare_target
+from ._targets import prepare_target, typed_target
 from ._vocabulary import UNKNOWN, Vocabulary, unique_sorted
 
 #: Share of training values (per column) relabelled as unknown so that the
@@ -597,6 +597,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         if self.cv is None or not self.history_:
             # Without training nothing was learned from y, so nothing can leak.
             return self.transform(X)
+        y = typed_target(y)  # as fit read it: the splitters stratify on it
         rng = check_random_state(self.random_state)
         classifier = self.target_type_ != "continuous"
         if isinstance(self.cv, Integral):

@@ -31,6 +31,20 @@ class Target:
     loss: str
 
 
+def typed_target(y):
+    """``y`` as a checked array; numbers held in an object array typed as numbers.
+
+    So that infinity in an object Series is refused, "auto" sees ints or
+    floats, and scikit-learn's splitters can stratify on it.
+    """
+    y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+    if y.dtype == object and not isinstance(y.flat[0], str):
+        numbers = np.asarray(y.tolist())
+        if numbers.dtype.kind in "biuf":
+            return check_array(numbers, ensure_2d=False, input_name="y")
+    return y
+
+
 def prepare_target(y, target_type, estimator_name):
     """Check ``y``, resolve ``target_type="auto"`` and encode y for the network.
 
@@ -50,13 +64,7 @@ def prepare_target(y, target_type, estimator_name):
         )
     if np.any(pd.isna(y)):
         raise ValueError("Input y contains NaN or another missing value (None, pd.NA).")
-    y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
-    if y.dtype == object and not isinstance(y.flat[0], str):
-        # Numbers in an object array (an object Series): typed as numbers, so
-        # that infinity is refused and "auto" sees ints or floats.
-        numbers = np.asarray(y.tolist())
-        if numbers.dtype.kind in "biuf":
-            y = check_array(numbers, ensure_2d=False, input_name="y")
+    y = typed_target(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if target_type == "auto":

