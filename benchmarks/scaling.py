@@ -14,8 +14,8 @@ binary (dense outputs standardized first). Prints a Markdown table and writes
 """
 
 import argparse
-import json
 import gc
+import json
 import sys
 import time
 from pathlib import Path
