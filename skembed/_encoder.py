@@ -9,13 +9,11 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
-from sklearn.model_selection import KFold, StratifiedKFold, check_cv
-from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import (
     _check_feature_names_in,
-    _num_samples,
     check_array,
     check_consistent_length,
     check_is_fitted,
@@ -24,8 +22,9 @@ from sklearn.utils.validation import (
 
 from ._initial import ONE_HOT, given_start, one_hot_start, per_column, previous_start
 from . import _inspection
-from ._targets import prepare_target, typed_target
-from ._vocabulary import UNKNOWN, Vocabulary, unique_sorted
+from ._crossfit import cross_fitted
+from ._targets import prepare_target
+from ._vocabulary import UNKNOWN, Vocabulary, count_codes, unique_sorted
 
 #: Share of training values (per column) relabelled as unknown so that the
 #: unknown row of every table is learned, not left at its initialization.
@@ -109,8 +108,9 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
     learning_rate : float, default=3e-3
         Adam's learning rate.
     validation_fraction : float, default=0.1
-        Share of the rows held out to choose when to stop. 0 trains on all rows
-        and early stopping then watches the training loss.
+        Share of the rows held out to choose when to stop, with early stopping
+        only (``n_iter_no_change`` set): without it, every row trains. 0 trains
+        on all rows and early stopping then watches the training loss.
     n_iter_no_change : int or None, default=3
         Stop after this many epochs without improvement and restore the best
         weights. None trains for ``epochs`` epochs.
@@ -289,6 +289,10 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         -------
         self : EmbeddingEncoder
         """
+        return self._fit(X, y)
+
+    def _fit(self, X, y, classes=None):
+        """``fit``, with the class labels given (a cross-fitting fold may lack some)."""
         try:
             is_float = np.dtype(self.dtype).kind == "f"
         except TypeError:
@@ -297,6 +301,8 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             raise ValueError(f"dtype must be a numpy float dtype, got {self.dtype!r}")
         hidden_units = self._checked_hidden_units()
         warm = self.warm_start and hasattr(self, "embeddings_")
+        if not warm:
+            self._forget_fit()  # so that a fit that fails leaves no half-fitted encoder
         columns = self._check_X(X, reset=not warm)
         names = self._feature_names()
 
@@ -314,7 +320,14 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             codes[:, i] = vocabulary.encode(column)
             if self.handle_unknown == "error":
                 self._raise_if_unknown(column, codes[:, i], names[i], "fit")
-        counts = [_count_codes(codes[:, i], len(v)) for i, v in enumerate(vocabularies)]
+            if self.categories != "auto" and (codes[:, i] == UNKNOWN).all():
+                raise ValueError(
+                    f"None of the values of column {names[i]!r} is among its given categories: "
+                    f"values like {list(pd.unique(np.asarray(column, dtype=object))[:3])}, "
+                    f"categories like {vocabulary.categories[:3].tolist()}. Give the "
+                    "categories with the column's type."
+                )
+        counts = [count_codes(codes[:, i], len(v)) for i, v in enumerate(vocabularies)]
         infrequent = self._infrequent_masks(counts, len(codes))
         starts = self._starts(vocabularies, names, infrequent, warm)
         dims = self._resolve_dims(vocabularies, names, starts)
@@ -322,7 +335,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         given_only = self._nothing_to_learn(y, starts, vocabularies, infrequent, names)
         target = None
         if y is not None or not given_only:
-            target = prepare_target(y, self.target_type, type(self).__name__)
+            target = prepare_target(y, self.target_type, type(self).__name__, classes)
             check_consistent_length(columns[0], target.values)
         if given_only:
             tables, history = _given_tables(starts), {}
@@ -349,6 +362,13 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         self.category_counts_ = counts
         return self
 
+    def _forget_fit(self):
+        for name in [n for n in vars(self) if n.endswith("_") and not n.startswith("__")]:
+            delattr(self, name)
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "embeddings_")
+
     def _finished_tables(self, tables, trained, starts):
         """The fitted tables: shared rows filled in, frozen rows exact, in ``dtype``."""
         for table, own in zip(tables, _with_vector(trained, starts)):
@@ -370,7 +390,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         # Trained: left in the training rows after the relabelling, which may
         # take every value of a category seen once or twice.
         trained = [
-            (_count_codes(codes[train, i], len(vocabulary)) > 0) & ~rare
+            (count_codes(codes[train, i], len(vocabulary)) > 0) & ~rare
             for i, (vocabulary, rare) in enumerate(zip(vocabularies, infrequent))
         ]
         # Categories with a given vector keep their rows even if training never sees them.
@@ -553,8 +573,8 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
     def _split(self, n_samples, rng):
         """Indices of the training rows, and of the validation rows or None."""
         order = rng.permutation(n_samples)
-        if self.validation_fraction == 0:
-            return order, None
+        if self.validation_fraction == 0 or self.n_iter_no_change is None:
+            return order, None  # as scikit-learn's estimators: only early stopping holds rows out
         n_val = max(1, round(self.validation_fraction * n_samples))
         if n_val >= n_samples:
             raise ValueError(
@@ -597,74 +617,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         if self.cv is None or not self.history_:
             # Without training nothing was learned from y, so nothing can leak.
             return self.transform(X)
-        y = typed_target(y)  # as fit read it: the splitters stratify on it
-        rng = check_random_state(self.random_state)
-        classifier = self.target_type_ != "continuous"
-        if isinstance(self.cv, Integral):
-            kind = StratifiedKFold if classifier else KFold
-            cv = kind(self.cv, shuffle=True, random_state=rng.randint(2**31 - 1))
-        else:
-            cv = check_cv(self.cv, y, classifier=classifier)
-        splits = list(cv.split(X, y))
-        self._check_one_hot_folds(X, [train for train, _ in splits])
-        out = np.empty((_num_samples(X), sum(self.dims_)), dtype=self.embeddings_[0].dtype)
-        for train, held_out in splits:
-            # The full encoder's vocabulary and widths, so that one-hot and
-            # given tables line up with its own.
-            fold = clone(self).set_params(
-                cv=None,
-                categories=list(self.categories_),
-                dims=list(self.dims_),
-                warm_start=False,
-                random_state=rng.randint(2**31 - 1),
-            )
-            fold.fit(_safe_indexing(X, train), _safe_indexing(y, train))
-            fold._map_embeddings_onto(self)
-            out[held_out] = fold.transform(_safe_indexing(X, held_out))
-        return out
-
-    def _check_one_hot_folds(self, X, fold_rows):
-        """Refuse cross fitting where a fold's one-hot table would differ from ours.
-
-        Each fold applies ``min_frequency`` to its own rows: a one-hot column
-        with infrequent categories there would get other output columns.
-        """
-        one_hot = [i for i, flag in enumerate(self._one_hot_columns) if flag]
-        if self.min_frequency is None or not one_hot:
-            return
-        columns = self._check_X(X, reset=False)
-        names = self._feature_names()
-        for i in one_hot:
-            codes = self._vocabularies[i].encode(columns[i])
-            for rows in [np.arange(len(codes)), *fold_rows]:
-                counts = _count_codes(codes[rows], len(self._vocabularies[i]))
-                if self._infrequent_masks([counts], len(rows))[0].any():
-                    raise ValueError(
-                        f"cv cannot cross-fit the one-hot column {names[i]!r} with "
-                        f"min_frequency={self.min_frequency!r}: some of its categories are "
-                        "infrequent in the rows of a fold, whose one-hot table would then "
-                        "have other columns than the full encoder's; set min_frequency=None"
-                    )
-
-    def _map_embeddings_onto(self, reference):
-        """Express this encoder's vectors in ``reference``'s coordinates.
-
-        Two networks trained on different rows learn equally good but
-        differently placed vectors; an affine map, fitted by least squares on
-        the categories both trained, brings one onto the other.
-        """
-        for i, (vocabulary, table) in enumerate(zip(self._vocabularies, self.embeddings_)):
-            if self._frozen_columns[i]:
-                continue  # frozen rows pin both encoders to the same coordinates
-            target = reference.embeddings_[i]
-            rows = reference._vocabularies[i].encode(vocabulary.categories)
-            own = (rows != UNKNOWN) & _inspection.own_vectors(self, i)
-            source = np.vstack([table[:-1][own], table[-1:]]).astype(np.float64)
-            goal = np.vstack([target[rows[own]], target[-1:]]).astype(np.float64)
-            with_bias = np.hstack([source, np.ones((len(source), 1))])
-            mapping = np.linalg.lstsq(with_bias, goal, rcond=None)[0]
-            mapped = np.hstack([table, np.ones((len(table), 1))]) @ mapping
-            self.embeddings_[i] = mapped.astype(table.dtype)
+        return cross_fitted(self, X, y)
 
     # ------------------------------------------------------------ transform
 
@@ -752,11 +705,16 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             unknown = ~np.append(_inspection.own_vectors(self, i), False)[nearest]
             if self.handle_unknown == "ignore":
                 unknown |= ~block.any(axis=1)
-            column = categories.astype(object)[np.minimum(nearest, len(categories) - 1)]
+            # Through pandas: numpy would turn nanosecond datetimes into ints.
+            objects = pd.Series(categories, copy=False).astype(object).to_numpy()
+            column = objects[np.minimum(nearest, len(categories) - 1)]
             column[unknown] = None
             result[:, i] = column
         if not (result == None).any():  # noqa: E711 (elementwise comparison)
-            result = result.astype(np.result_type(*self.categories_))
+            try:
+                result = result.astype(np.result_type(*self.categories_))
+            except TypeError:  # no common dtype (datetimes beside numbers): objects
+                pass
         return result
 
     # -------------------------------------------------------------- helpers
@@ -766,7 +724,10 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
 
         A one-hot column (``initial_embeddings="one_hot"``) is named as by
         OneHotEncoder: ``"{feature}_{category}"``, and
-        ``"{feature}_infrequent_sklearn"`` for its infrequent categories.
+        ``"{feature}_infrequent_sklearn"`` for its infrequent categories. One
+        difference: a pandas nullable integer column (``Int64``) keeps integer
+        categories, named ``"i_1"``, where OneHotEncoder reads it as floats and
+        writes ``"i_1.0"``.
 
         Parameters
         ----------
@@ -946,11 +907,6 @@ def _given_tables(starts):
         if not start.given[-1]:
             table[-1] = 0.0
     return tables
-
-
-def _count_codes(codes, n_categories):
-    """Occurrences of each category code, ignoring unknown values."""
-    return np.bincount(codes[codes >= 0], minlength=n_categories)
 
 
 def _nearest_rows(vectors, table, chunk_elements=2**22):

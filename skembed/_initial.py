@@ -62,7 +62,7 @@ def given_start(vectors, vocabulary, name):
                 f"initial_embeddings for column {name!r} is {str(vectors)!r}, which is "
                 f"neither {ONE_HOT!r} nor a file of vectors"
             )
-        vectors = read_vectors(vectors)
+        vectors = _as_category_type(read_vectors(vectors), vocabulary.categories)
     if isinstance(vectors, pd.DataFrame):
         values = _finite_matrix(vectors.to_numpy(), name)
         if not vectors.index.is_unique:
@@ -94,6 +94,29 @@ def given_start(vectors, vocabulary, name):
     given = np.zeros(len(table), dtype=bool)
     given[rows] = True
     return Start(table, given, frozen=np.zeros_like(given))
+
+
+def _as_category_type(vectors, categories):
+    """A file's vectors, their tokens read as the column's type (numbers, bools, dates).
+
+    A file holds every token as text, as ``export_vectors`` writes it, so that
+    the vectors of an integer column are found by its categories. Tokens that
+    do not read as that type are dropped: they cannot be its categories.
+    """
+    kind = pd.api.types.infer_dtype(categories, skipna=True)
+    tokens = vectors.index.to_series()
+    if kind == "boolean":
+        typed = tokens.map({"True": True, "False": False})
+    elif kind in ("integer", "floating", "mixed-integer-float"):
+        typed = pd.to_numeric(tokens, errors="coerce")
+    elif kind in ("datetime64", "datetime"):
+        typed = pd.to_datetime(tokens, errors="coerce")
+    else:
+        return vectors
+    readable = typed.notna().to_numpy()
+    vectors = vectors[readable]
+    vectors.index = pd.Index(typed[readable].to_numpy())
+    return vectors
 
 
 def _finite_matrix(values, name):

@@ -6,30 +6,40 @@ JSON and numpy tools of any language, and loading runs no code from the file:
 no pickle, no TensorFlow.
 """
 
+import inspect
 import io
 import json
+import os
+import tempfile
 import zipfile
 from numbers import Integral, Real
 
 import numpy as np
+import pandas as pd
 
 from ._encoder import EmbeddingEncoder
 from ._vocabulary import Vocabulary
 
 FORMAT = "skembed-encoder"
-FORMAT_VERSION = 1
+#: 2 stores every parameter (arrays, DataFrames, splitters included) and the
+#: classes' dtype; files of version 1, which kept JSON-able parameters only,
+#: are still read.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
-# Parameters that only shape training; a loaded encoder keeps the JSON-able ones.
-_JSON_TYPES = (str, bool, Integral, Real, type(None))
+_JSON_SCALARS = (str, bool, Integral, Real, type(None))
 
 
 def save(encoder, path):
     """Write a fitted EmbeddingEncoder to ``path`` (a zip of JSON and .npy files).
 
-    Parameters that cannot be written as JSON (a RandomState instance, a
-    cross-validation splitter, explicit categories, initial embeddings given
-    as arrays or DataFrames, a dict keyed by column positions) are stored as
-    None: they matter to ``fit`` only, not to what the saved encoder does.
+    Every parameter is stored, so that the loaded encoder has the same
+    ``get_params()`` and can be cloned and refitted, with one exception: a
+    ``random_state`` given as a RandomState instance is stored as None (both
+    make refits differ). A parameter that cannot be stored (a splitter that
+    is not one of scikit-learn's, a callable) raises TypeError, naming it.
+    The file is written whole or not at all: a failed save leaves any file
+    already at ``path`` as it was.
 
     Parameters
     ----------
@@ -42,16 +52,22 @@ def save(encoder, path):
 
     check_is_fitted(encoder)
     arrays = {}
+    params = {}
+    for name, value in encoder.get_params().items():
+        try:
+            params[name] = _param_to_json(value, arrays)
+        except TypeError as error:
+            raise TypeError(f"cannot save parameter {name}: {error}") from None
     metadata = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "params": {k: _param_to_json(v) for k, v in encoder.get_params().items()},
+        "params": params,
         "n_features_in": encoder.n_features_in_,
         "feature_names_in": _names(encoder),
-        "dims": list(encoder.dims_),
+        "dims": [int(d) for d in encoder.dims_],
         "one_hot": [bool(b) for b in encoder._one_hot_columns],
         "target_type": encoder.target_type_,
-        "classes": None if encoder.classes_ is None else _values_to_json(encoder.classes_),
+        "classes": None if encoder.classes_ is None else _array_to_json(encoder.classes_, arrays),
         "history": encoder.history_,
         "categories": [],
         "infrequent_categories": [],
@@ -59,17 +75,36 @@ def save(encoder, path):
     for i, (categories, table) in enumerate(zip(encoder.categories_, encoder.embeddings_)):
         arrays[f"embeddings_{i}.npy"] = table
         arrays[f"counts_{i}.npy"] = encoder.category_counts_[i]
-        metadata["categories"].append(_stored_values(categories, f"categories_{i}.npy", arrays))
+        metadata["categories"].append(_array_to_json(categories, arrays, f"categories_{i}.npy"))
         rare = encoder.infrequent_categories_[i]
         metadata["infrequent_categories"].append(
-            None if rare is None else _stored_values(rare, f"infrequent_{i}.npy", arrays)
+            None if rare is None else _array_to_json(rare, arrays, f"infrequent_{i}.npy")
         )
-    with zipfile.ZipFile(path, "w") as archive:
+    # The whole archive is built in memory before the file is touched.
+    content = io.BytesIO()
+    with zipfile.ZipFile(content, "w") as archive:
         archive.writestr("metadata.json", json.dumps(metadata, indent=1))
         for name, array in arrays.items():
             buffer = io.BytesIO()
             np.save(buffer, array, allow_pickle=False)
             archive.writestr(name, buffer.getvalue())
+    _write_atomically(path, content.getvalue())
+
+
+def _write_atomically(path, data):
+    """Write ``data`` to a temporary file beside ``path``, then move it into place."""
+    path = os.fspath(path)
+    descriptor, temporary = tempfile.mkstemp(
+        dir=os.path.dirname(os.path.abspath(path)), prefix=".skembed-"
+    )
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
 
 
 def load(path):
@@ -89,15 +124,24 @@ def load(path):
             def array(name):
                 return np.load(io.BytesIO(archive.read(name)), allow_pickle=False)
 
-            encoder = EmbeddingEncoder(**_params_from_json(metadata["params"]))
-            categories = [_loaded_values(c, array) for c in metadata["categories"]]
+            if metadata["format_version"] == 1:
+                params = _params_from_version_1(metadata["params"])
+                classes = metadata["classes"]
+                classes = None if classes is None else _values_from_json(classes)
+            else:
+                params = {k: _param_from_json(v, array) for k, v in metadata["params"].items()}
+                classes = metadata["classes"]
+                classes = None if classes is None else _array_from_json(classes, array)
+            encoder = EmbeddingEncoder(**params)
+            categories = [_array_from_json(c, array) for c in metadata["categories"]]
             encoder.embeddings_ = [array(f"embeddings_{i}.npy") for i in range(len(categories))]
             encoder.category_counts_ = [array(f"counts_{i}.npy") for i in range(len(categories))]
             encoder.infrequent_categories_ = [
-                None if c is None else _loaded_values(c, array)
+                None if c is None else _array_from_json(c, array)
                 for c in metadata["infrequent_categories"]
             ]
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, ValueError, EOFError) as error:
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, ValueError, TypeError,
+            EOFError) as error:
         if isinstance(error, _FormatError):
             raise
         raise ValueError(
@@ -111,8 +155,7 @@ def load(path):
     if metadata["feature_names_in"] is not None:
         encoder.feature_names_in_ = np.asarray(metadata["feature_names_in"], dtype=object)
     encoder.target_type_ = metadata["target_type"]
-    classes = metadata["classes"]
-    encoder.classes_ = None if classes is None else _values_from_json(classes)
+    encoder.classes_ = classes
     encoder.history_ = metadata["history"]
     _check_consistent(encoder, path)
     return encoder
@@ -126,10 +169,10 @@ def _check_format(metadata, path):
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
         raise _FormatError(f"{path} is not a skembed encoder file")
     version = metadata.get("format_version")
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS:
         raise _FormatError(
-            f"{path} has format version {version!r}; this skembed reads version "
-            f"{FORMAT_VERSION}. Save it again with the skembed that will load it."
+            f"{path} has format version {version!r}; this skembed reads versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))}. Save it again with the skembed that will load it."
         )
 
 
@@ -149,38 +192,118 @@ def _names(encoder):
     return None if names is None else [str(n) for n in names]
 
 
-def _param_to_json(value):
-    if isinstance(value, (tuple, list)) and all(isinstance(v, _JSON_TYPES) for v in value):
-        return list(value)
-    if isinstance(value, dict) and all(
-        isinstance(k, str) and isinstance(v, _JSON_TYPES) for k, v in value.items()
-    ):
-        return value  # JSON would turn other keys (column positions) into strings
+def _param_to_json(value, arrays):
+    """A parameter as JSON: scalars as they are, anything else as a tagged object.
+
+    Arrays go to ``arrays`` (written as .npy files) unless they hold strings.
+    """
+    if isinstance(value, np.generic) and not isinstance(value, np.datetime64):
+        value = value.item()
+    if isinstance(value, _JSON_SCALARS):
+        return value
+    if isinstance(value, list):
+        return {"list": [_param_to_json(v, arrays) for v in value]}
+    if isinstance(value, tuple):
+        return {"tuple": [_param_to_json(v, arrays) for v in value]}
+    if isinstance(value, dict):
+        return {"dict": [[_param_to_json(k, arrays), _param_to_json(v, arrays)]
+                         for k, v in value.items()]}
     if isinstance(value, type) and issubclass(value, np.generic) or isinstance(value, np.dtype):
         return {"dtype": np.dtype(value).name}
-    if isinstance(value, _JSON_TYPES):
-        return value.item() if isinstance(value, np.generic) else value
-    return None  # a RandomState, a splitter, explicit categories: fit-time only
+    if isinstance(value, np.ndarray):
+        return {"array": _array_to_json(value, arrays)}
+    if isinstance(value, pd.DataFrame):
+        return {"frame": {
+            "index": _array_to_json(value.index.to_numpy(), arrays),
+            "columns": _param_to_json(value.columns.tolist(), arrays),
+            "values": _array_to_json(value.to_numpy(), arrays),
+        }}
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, np.random.RandomState):
+        return None  # unseeded either way; documented in save
+    return {"splitter": _splitter_to_json(value, arrays)}
 
 
-def _params_from_json(params):
+def _splitter_to_json(splitter, arrays):
+    """One of scikit-learn's splitters as its class name and parameters."""
+    import sklearn.model_selection
+
+    name = type(splitter).__name__
+    if getattr(sklearn.model_selection, name, None) is not type(splitter):
+        raise TypeError(
+            f"{splitter!r} is not a parameter skembed can store (only numbers, strings, "
+            "arrays, DataFrames and scikit-learn's splitters); set it to one of those "
+            "before saving"
+        )
+    names = [p for p in inspect.signature(type(splitter)).parameters if p != "self"]
+    try:
+        params = {p: getattr(splitter, p) for p in names}
+        complete = repr(type(splitter)(**params)) == repr(splitter)
+    except (AttributeError, TypeError):
+        complete = False
+    if not complete:
+        raise TypeError(f"{splitter!r} cannot be stored with its parameters; pass an int cv")
+    return {"class": name, "params": {p: _param_to_json(v, arrays) for p, v in params.items()}}
+
+
+def _splitter_from_json(stored, array):
+    import sklearn.model_selection
+
+    kind = getattr(sklearn.model_selection, stored["class"], None)
+    if not (isinstance(kind, type) and hasattr(kind, "split")):
+        raise ValueError(f"unknown splitter {stored['class']!r}")
+    return kind(**{k: _param_from_json(v, array) for k, v in stored["params"].items()})
+
+
+def _param_from_json(value, array):
+    if not isinstance(value, dict):
+        return value
+    (tag, content), = value.items()
+    if tag == "list":
+        return [_param_from_json(v, array) for v in content]
+    if tag == "tuple":
+        return tuple(_param_from_json(v, array) for v in content)
+    if tag == "dict":
+        return {_param_from_json(k, array): _param_from_json(v, array) for k, v in content}
+    if tag == "dtype":
+        return np.dtype(content).type
+    if tag == "array":
+        return _array_from_json(content, array)
+    if tag == "frame":
+        return pd.DataFrame(
+            _array_from_json(content["values"], array),
+            index=pd.Index(_array_from_json(content["index"], array)),
+            columns=_param_from_json(content["columns"], array),
+        )
+    if tag == "splitter":
+        return _splitter_from_json(content, array)
+    raise ValueError(f"unknown parameter tag {tag!r}")
+
+
+def _params_from_version_1(params):
+    """Version 1 kept JSON-able parameters as they were, and the dtype by name."""
     params = dict(params)
     if isinstance(params.get("dtype"), dict):
         params["dtype"] = np.dtype(params["dtype"]["dtype"]).type
     if isinstance(params.get("hidden_units"), list):
         params["hidden_units"] = tuple(params["hidden_units"])
+    for name in ("categories", "cv"):  # stored as None when not JSON-able
+        if params.get(name, "") is None:
+            params[name] = EmbeddingEncoder().get_params()[name]
     return params
 
 
-def _stored_values(values, name, arrays):
-    """Numeric and bool values go to a .npy file; strings and mixed ones to JSON."""
-    if values.dtype.kind in "biuf":
+def _array_to_json(values, arrays, name=None):
+    """Numeric, bool and datetime arrays go to a .npy file; strings and mixed ones to JSON."""
+    if values.dtype.kind in "biufmM":
+        name = name or f"param_{len(arrays)}.npy"
         arrays[name] = values
         return {"npy": name}
     return {"values": _values_to_json(values)}
 
 
-def _loaded_values(stored, array):
+def _array_from_json(stored, array):
     if "npy" in stored:
         return array(stored["npy"])
     return _values_from_json(stored["values"])

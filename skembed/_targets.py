@@ -45,8 +45,12 @@ def typed_target(y):
     return y
 
 
-def prepare_target(y, target_type, estimator_name):
+def prepare_target(y, target_type, estimator_name, classes=None):
     """Check ``y``, resolve ``target_type="auto"`` and encode y for the network.
+
+    ``classes``, when given, are the class labels to encode a categorical y
+    with (those of the full data, for a cross-fitting fold that may lack
+    some); by default they are y's distinct values.
 
     The types are decided as scikit-learn's TargetEncoder decides them (two
     values are binary, more integers or strings are multiclass, non-integer
@@ -99,7 +103,12 @@ def prepare_target(y, target_type, estimator_name):
         return Target(values.astype(np.float32), "continuous", None, values.shape[1],
                       "linear", "mean_squared_error")
 
-    classes, indices = np.unique(y, return_inverse=True)
+    if classes is None:
+        classes, indices = np.unique(y, return_inverse=True)
+    else:
+        indices = np.searchsorted(classes, y)
+        if not np.array_equal(classes[np.minimum(indices, len(classes) - 1)], y):
+            raise ValueError("y holds labels that are not among the given classes")
     if len(classes) < 2:
         only = classes[0].item() if isinstance(classes[0], np.generic) else classes[0]
         raise ValueError(

@@ -5,7 +5,8 @@ Numpy world: imports numpy and pandas only.
 A column of ``n`` categories owns an embedding table of ``n + 1`` rows. Row ``i``
 belongs to ``categories[i]``; the last row, ``n``, is shared by unknown values
 (and, after fit, copied into the rows of infrequent categories). Missing values
-(None, NaN, pd.NA) are one category, stored as ``np.nan``.
+(None, NaN, pd.NA, NaT) are one category, stored as ``np.nan`` (``NaT`` among
+datetimes and timedeltas, which keep their dtype).
 """
 
 import numpy as np
@@ -19,13 +20,20 @@ def _is_missing(values):
     return np.asarray(pd.isna(values), dtype=bool)
 
 
+def _hashable(values):
+    """``values``, with float16 (which pandas cannot hash) as float32."""
+    if getattr(values, "dtype", None) == np.float16:
+        return values.astype(np.float32)
+    return values
+
+
 def unique_sorted(column, name):
     """The distinct values of ``column``, sorted as OneHotEncoder sorts them.
 
     Non-missing values come first in ascending order; one ``np.nan`` stands last
     for all missing values, if there are any.
     """
-    uniques = pd.unique(column)
+    uniques = pd.unique(_hashable(column))
     missing = _is_missing(uniques)
     present = np.asarray(uniques[~missing] if missing.any() else uniques)
     if present.dtype.kind in "OUST":
@@ -40,10 +48,18 @@ def unique_sorted(column, name):
             "column first, for example with .astype(str)."
         ) from None
     if missing.any():
+        if present.dtype.kind in "mM":
+            # As datetimes: object would turn nanosecond datetimes into ints.
+            return np.append(present, np.array(["NaT"], dtype=present.dtype))
         if present.dtype.kind != "f":
             present = present.astype(object)
         present = np.append(present, np.nan)
     return present
+
+
+def count_codes(codes, n_categories):
+    """Occurrences of each category code, ignoring unknown values."""
+    return np.bincount(codes[codes >= 0], minlength=n_categories)
 
 
 class Vocabulary:
@@ -56,7 +72,7 @@ class Vocabulary:
     """
 
     def __init__(self, categories):
-        categories = np.asarray(categories)
+        categories = _hashable(np.asarray(categories))
         missing = _is_missing(categories)
         if missing.sum() > 1:
             raise ValueError("categories may contain only one missing value")
@@ -97,6 +113,7 @@ class Vocabulary:
         return self._lookup(column)
 
     def _lookup(self, values):
+        values = _hashable(values)
         codes = self._index.get_indexer(values)
         if self.missing_code != UNKNOWN:
             # The hash table matches NaN to NaN but not None or pd.NA to NaN.

@@ -228,8 +228,9 @@ def test_early_stopping_restores_the_best_epochs_weights(frame):
     stopped = EmbeddingEncoder(n_iter_no_change=2, **params).fit(X, y)
     best = int(np.argmin(stopped.history_["val_loss"]))
     assert best < len(stopped.history_["val_loss"]) - 1  # it trained past its best epoch
-    # The same training cut at the best epoch ends with the tables kept.
-    cut = EmbeddingEncoder(n_iter_no_change=None, **{**params, "epochs": best + 1}).fit(X, y)
+    # The same training (same validation rows, patience never reached) cut
+    # at the best epoch ends with the tables kept.
+    cut = EmbeddingEncoder(n_iter_no_change=1000, **{**params, "epochs": best + 1}).fit(X, y)
     for kept, expected in zip(stopped.embeddings_, cut.embeddings_):
         np.testing.assert_array_equal(kept, expected)
 
@@ -519,48 +520,60 @@ def test_caller_arrays_are_never_modified():
         pd.testing.assert_frame_equal(pd.DataFrame(a), pd.DataFrame(b))  # NaN-aware
 
 
-# ------------------------------------------------------------- cross fitting
+# ------------------------------------------------- scikit-learn conventions
 
 
-def test_cross_fitting_encodes_each_row_without_its_own_target(frame):
-    X, y = frame
-    # A unique ID per row: a pure leak, whose vector can only memorize y
-    # (min_frequency=None: each ID keeps a vector of its own).
-    X = X.assign(row_id=[f"r{i}" for i in range(len(X))])
-    encoder = EmbeddingEncoder(cv=3, dims=2, min_frequency=None, **FAST)
-    crossed = encoder.fit_transform(X, y)
-    plain = EmbeddingEncoder(dims=2, min_frequency=None, **FAST).fit(X, y)
-    # fit and transform are those of the encoder fitted on all rows.
-    for a, b in zip(encoder.embeddings_, plain.embeddings_):
-        np.testing.assert_array_equal(a, b)
-    np.testing.assert_array_equal(encoder.transform(X), plain.transform(X))
-    # Each row's ID is unknown to the encoder of its fold: one vector per fold.
-    ids = crossed[:, -2:]
-    assert len(np.unique(ids, axis=0)) == 3
-    assert len(np.unique(plain.transform(X)[:, -2:], axis=0)) > 3
-    # The other columns keep informative vectors, close to the full fit's.
-    city = slice(0, 2)
-    assert np.corrcoef(crossed[:, city].ravel(), plain.transform(X)[:, city].ravel())[0, 1] > 0.5
+def test_datetime_columns_with_missing_values_are_encoded_by_date():
+    dates = pd.Series(pd.date_range("2020-01-01", periods=8).tolist() * 10 + [None] * 10)
+    X = pd.DataFrame({"day": dates.astype("datetime64[ns]")})
+    y = np.arange(len(X)) % 2
+    encoder = EmbeddingEncoder(min_frequency=None, **FAST).fit(X, y)
+    assert encoder.categories_[0].dtype.kind == "M"
+    # Nine categories (8 days and NaT), each its own vector: none is unknown.
+    assert len(np.unique(encoder.transform(X), axis=0)) == 9
+    decoded = encoder.inverse_transform(encoder.transform(X.head(3)))
+    np.testing.assert_array_equal(decoded[:, 0], X["day"].head(3).to_numpy())
 
 
-def test_cross_fitting_accepts_a_splitter_and_pandas_output(frame):
-    from sklearn.model_selection import KFold
+def test_without_early_stopping_every_row_trains():
+    # A unique ID per row: an ID held out for validation would get no vector.
+    X = pd.DataFrame({"id": [f"r{i}" for i in range(200)]})
+    y = np.arange(200) % 2
+    encoder = EmbeddingEncoder(min_frequency=None, n_iter_no_change=None,
+                               validation_fraction=0.3, **FAST).fit(X, y)  # fmt: skip
+    assert set(encoder.history_) == {"loss"}
+    table = encoder.embeddings_[0]
+    with_own_vector = (table[:-1] != table[-1]).any(axis=1).mean()
+    assert with_own_vector >= 0.97  # all but the 1% relabelled as unknown
 
-    X, y = frame
-    encoder = EmbeddingEncoder(cv=KFold(2), **FAST).set_output(transform="pandas")
-    out = encoder.fit_transform(X, y)
-    assert out.columns.tolist() == encoder.get_feature_names_out().tolist()
-    assert out.index.equals(X.index)
 
-
-@pytest.mark.parametrize("cv", [2, "splitter"])
-def test_cross_fitting_takes_class_labels_held_in_an_object_series(frame, cv):
-    from sklearn.model_selection import StratifiedKFold
+@pytest.mark.parametrize("fitted_before", [False, True])
+def test_a_failed_fit_leaves_the_encoder_unfitted(frame, fitted_before):
+    from sklearn.exceptions import NotFittedError
 
     X, y = frame
-    labels = pd.Series(y, dtype=object)  # as a DataFrame column of mixed origin holds them
-    cv = StratifiedKFold(2) if cv == "splitter" else cv
-    encoder = EmbeddingEncoder(cv=cv, **FAST)
-    out = encoder.fit_transform(X, labels)
-    assert out.shape == (len(X), sum(encoder.dims_))
-    assert encoder.target_type_ == "binary" and encoder.classes_.tolist() == [0, 1]
+    encoder = EmbeddingEncoder(**FAST)
+    if fitted_before:
+        encoder.fit(X, y)
+    with pytest.raises(ValueError, match="requires y"):
+        encoder.fit(X.assign(extra=1))
+    with pytest.raises(NotFittedError):
+        encoder.transform(X)
+
+
+def test_given_categories_that_match_no_value_are_an_error(frame):
+    X, y = frame
+    as_text = [sorted(X["city"].unique()), [str(v) for v in sorted(X["shop"].unique())]]
+    with pytest.raises(ValueError, match="None of the values of column 'shop'.*column's type"):
+        EmbeddingEncoder(categories=as_text, **FAST).fit(X, y)
+
+
+def test_one_hot_names_of_nullable_integers_keep_integers():
+    # The documented difference from OneHotEncoder, which reads Int64 as floats.
+    X = pd.DataFrame({"i": pd.array([1, 2, None] * 4, dtype="Int64")})
+    encoder = EmbeddingEncoder(initial_embeddings="one_hot", trainable=False,
+                               min_frequency=None).fit(X)  # fmt: skip
+    assert encoder.get_feature_names_out().tolist() == ["i_1", "i_2", "i_nan"]
+    assert OneHotEncoder().fit(X).get_feature_names_out().tolist() == ["i_1.0", "i_2.0", "i_nan"]
+    np.testing.assert_array_equal(encoder.transform(X), OneHotEncoder(sparse_output=False)
+                                  .fit_transform(X))  # fmt: skip

@@ -317,11 +317,28 @@ def test_explicit_categories_keep_a_missing_value_missing():
     )
 
 
-def test_position_keyed_parameters_are_not_saved_as_strings(frame, tmp_path):
+def test_position_keyed_parameters_are_saved_with_their_int_keys(frame, tmp_path):
     X, y = frame
     encoder = EmbeddingEncoder(initial_embeddings={1: "one_hot"}, trainable={1: False}, **FAST)
     skembed.save(encoder.fit(X, y), tmp_path / "positions.zip")
     loaded = skembed.load(tmp_path / "positions.zip")
-    assert loaded.get_params()["initial_embeddings"] is None
-    assert loaded.get_params()["trainable"] is None
+    assert loaded.get_params()["initial_embeddings"] == {1: "one_hot"}
+    assert loaded.get_params()["trainable"] == {1: False}
     assert loaded.get_feature_names_out().tolist() == encoder.get_feature_names_out().tolist()
+
+
+def test_exported_vectors_of_number_and_bool_columns_can_be_given_back(frame, tmp_path):
+    X, y = frame
+    X = X.assign(flag=X["shop"].to_numpy() % 2 == 0)  # shop: ints; flag: bools
+    source = EmbeddingEncoder(min_frequency=None, **FAST).fit(X, y)
+    given = {}
+    for column in ("shop", "flag"):
+        given[column] = tmp_path / f"{column}.txt"
+        source.export_vectors(column, given[column])
+    frozen = EmbeddingEncoder(
+        initial_embeddings=given, trainable={"shop": False, "flag": False}, **FAST
+    ).fit(X, y)
+    for column in ("shop", "flag"):
+        np.testing.assert_array_equal(
+            frozen.get_embeddings(column).to_numpy(), source.get_embeddings(column).to_numpy()
+        )

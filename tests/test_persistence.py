@@ -51,7 +51,7 @@ def test_file_is_json_and_npy_files(mixed, tmp_path):
         names = set(archive.namelist())
         metadata = json.loads(archive.read("metadata.json"))
     assert {"metadata.json", "embeddings_0.npy", "embeddings_3.npy"} <= names
-    assert metadata["format_version"] == 1
+    assert metadata["format_version"] == 2
     assert metadata["categories"][0]["values"][-1] is None  # missing, last
 
 
@@ -120,3 +120,82 @@ def test_save_needs_a_fitted_encoder(tmp_path):
         skembed.save(EmbeddingEncoder(), tmp_path / "e")
     with pytest.raises(TypeError, match="EmbeddingEncoder"):
         skembed.save(object(), tmp_path / "e")
+
+
+def test_datetime_categories_round_trip(tmp_path):
+    days = pd.Series(pd.date_range("2020-01-01", periods=6).tolist() * 10 + [None] * 10)
+    X = pd.DataFrame({"day": days.astype("datetime64[ns]")})
+    encoder = EmbeddingEncoder(min_frequency=None, **FAST).fit(X, np.arange(len(X)) % 2)
+    skembed.save(encoder, tmp_path / "days.zip")
+    loaded = skembed.load(tmp_path / "days.zip")
+    assert loaded.categories_[0].dtype == encoder.categories_[0].dtype
+    np.testing.assert_array_equal(loaded.transform(X), encoder.transform(X))
+
+
+def test_every_parameter_comes_back_and_refits(frame, tmp_path):
+    from sklearn.base import clone
+    from sklearn.model_selection import StratifiedKFold
+
+    X, y = frame
+    categories = [np.array(sorted(X["city"].unique()), dtype=object),
+                  np.array(sorted(X["shop"].unique()))]  # fmt: skip
+    vectors = np.random.default_rng(0).normal(size=(len(categories[0]), 3))
+    encoder = EmbeddingEncoder(
+        categories=categories,
+        hidden_units=[np.int64(4)],
+        dims={"shop": np.int64(2)},
+        initial_embeddings={"city": vectors},
+        cv=StratifiedKFold(2, shuffle=True, random_state=1),
+        **FAST,
+    ).fit(X, y)
+    skembed.save(encoder, tmp_path / "e.zip")
+    loaded = skembed.load(tmp_path / "e.zip")
+    params, original = loaded.get_params(), encoder.get_params()
+    for a, b in zip(params["categories"], categories):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(params["initial_embeddings"]["city"], vectors)
+    assert repr(params["cv"]) == repr(original["cv"])
+    assert params["hidden_units"] == [4] and params["dims"] == {"shop": 2}
+    assert loaded.classes_.dtype == encoder.classes_.dtype == np.int64
+    refitted = clone(loaded).fit(X, y)
+    np.testing.assert_array_equal(refitted.transform(X), clone(encoder).fit(X, y).transform(X))
+
+
+def test_a_failed_save_leaves_the_previous_file(mixed, tmp_path):
+    encoder, _ = mixed
+    path = tmp_path / "e.zip"
+    skembed.save(encoder, path)
+    before = path.read_bytes()
+
+    class Splits:  # not one of scikit-learn's splitters: cannot be stored
+        def split(self, X, y=None, groups=None):
+            yield from ()
+
+    unsavable = EmbeddingEncoder(**FAST).set_params(cv=Splits())
+    unsavable.__dict__.update({k: v for k, v in vars(encoder).items() if k.endswith("_")
+                               or k.startswith("_")})  # fmt: skip
+    with pytest.raises(TypeError, match="parameter cv"):
+        skembed.save(unsavable, path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["e.zip"]  # no temporary left behind
+    with pytest.raises(TypeError, match="parameter cv"):
+        skembed.save(unsavable, tmp_path / "new.zip")
+    assert not (tmp_path / "new.zip").exists()
+
+
+def test_files_of_format_version_1_still_load(mixed, tmp_path):
+    encoder, X = mixed
+    skembed.save(encoder, tmp_path / "v2.zip")
+
+    def as_version_1(metadata):  # how version 1 wrote parameters and classes
+        metadata["format_version"] = 1
+        metadata["params"] = {**{k: v for k, v in encoder.get_params().items()
+                                 if isinstance(v, (int, float, str, type(None)))},
+                              "hidden_units": [8], "dtype": {"dtype": "float32"},
+                              "categories": None}  # fmt: skip
+        metadata["classes"] = encoder.classes_.tolist()
+
+    _rewrite_metadata(tmp_path / "v2.zip", tmp_path / "v1.zip", as_version_1)
+    loaded = skembed.load(tmp_path / "v1.zip")
+    np.testing.assert_array_equal(loaded.transform(X), encoder.transform(X))
+    assert loaded.get_params()["categories"] == "auto" and loaded.hidden_units == (8,)

@@ -30,3 +30,19 @@ def test_readme_benchmark_tables_are_those_of_the_committed_results():
     assert score_table(default) in text
     assert cost_table(default) in text
     assert score_table(full) in text
+
+
+def test_readme_cross_fitting_table_is_that_of_the_committed_results():
+    import pandas as pd
+
+    from benchmarks.default import RESULTS_DIR
+
+    keys = ["dataset", "task", "model"]
+    plain = pd.read_csv(RESULTS_DIR / "default.csv").query("encoder == 'EmbeddingEncoder'")
+    crossed = pd.read_csv(RESULTS_DIR / "default_EmbeddingEncoder_cv-5.csv")
+    text = README.read_text().replace("**", "")
+    for (dataset, task, model), a in plain.set_index(keys).iterrows():
+        b = crossed.set_index(keys).loc[(dataset, task, model)]
+        digits = 4 if a.metric == "roc_auc" else 2
+        cells = [f"{r.score:.{digits}f} ({r.train_score:.{digits}f})" for r in (a, b)]
+        assert f"| {dataset} / {task} | {model} | {cells[0]} | {cells[1]} |" in text

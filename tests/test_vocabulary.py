@@ -55,3 +55,26 @@ def test_category_dtype_is_encoded_like_its_values():
 def test_duplicated_categories_are_rejected():
     with pytest.raises(ValueError, match="duplicates"):
         Vocabulary(np.array(["a", "b", "a"], dtype=object))
+
+
+@pytest.mark.parametrize("kind", ["datetime64[ns]", "timedelta64[ns]"])
+def test_datetimes_stay_datetimes_and_nat_is_the_missing_category(kind):
+    values = ["2020-01-02", None, "2020-01-01", "2020-01-02"]
+    column = pd.Series(pd.to_datetime(values)).astype("datetime64[ns]")
+    if kind.startswith("timedelta"):
+        column = (column - pd.Timestamp("2019-12-31")).astype(kind)
+    categories = unique_sorted(column, "when")
+    assert categories.dtype == kind and len(categories) == 3 and pd.isna(categories[-1])
+    assert categories[0] < categories[1]
+    vocabulary = Vocabulary(categories)
+    assert vocabulary.encode(column).tolist() == [1, 2, 0, 1]
+    # Another unit of the same instants finds the same categories.
+    assert vocabulary.encode(column.astype(kind.replace("ns", "us"))).tolist() == [1, 2, 0, 1]
+
+
+def test_float16_values_are_looked_up_as_float32():
+    column = np.array([0.5, 1.5, np.nan, 0.5], dtype=np.float16)
+    categories = unique_sorted(column, "x")
+    assert categories.dtype != np.float16
+    assert Vocabulary(categories).encode(column).tolist() == [0, 1, 2, 0]
+    assert Vocabulary(np.array([1.5, 0.5], dtype=np.float16)).encode(column).tolist() == [1, 0, -1, 1]
