@@ -15,7 +15,8 @@ Every number is the median of several repeats, run interleaved (A, B, A, B, ...)
 so that a slow spell of a noisy machine hits every contender alike. Peak memory
 is the growth of the process' RSS during a call (see ``_measure``).
 
-    python -m benchmarks.speed                # flights + 2M synthetic rows (~8 min, 2 cores)
+    python -m benchmarks.speed                # 1,000 flights, all flights, 2M synthetic rows
+                                              # (~8 min, 2 cores)
     python -m benchmarks.speed --rows 500000  # smaller synthetic data
     python -m benchmarks.speed --quick        # smoke run (under a minute)
 
@@ -47,6 +48,12 @@ LEARNING_RATE = 1e-3
 SYNTHETIC_ROWS = 2_000_000
 SYNTHETIC_CATEGORIES = [10, 1_000, 100_000, 1_000_000]
 FLIGHTS_EPOCHS = (1, 4)
+#: A small table, where a fit's fixed cost is nearly all of it: 1,000 flights
+#: (load_flights' seeded sample), two columns, fitted for 1 and 20 epochs.
+SMALL_ROWS = 1_000
+SMALL_COLUMNS = ["carrier", "dest"]
+SMALL_EPOCHS = (1, 20)
+SMALL_FIT_REPEATS = 7
 #: Fewer epochs on the synthetic data: 2M rows, and hand-written Keras updates
 #: its whole 1M-row table at every step.
 SYNTHETIC_EPOCHS = (1, 2)
@@ -415,7 +422,8 @@ def parse_args(argv):
         help=f"synthetic categories per column (default {SYNTHETIC_CATEGORIES})",
     )  # fmt: skip
     parser.add_argument(
-        "--datasets", nargs="+", choices=["flights", "synthetic"], default=["flights", "synthetic"]
+        "--datasets", nargs="+", choices=["small", "flights", "synthetic"],
+        default=["small", "flights", "synthetic"],
     )
     parser.add_argument("--out-dir", type=Path, default=RESULTS_DIR)
     return parser.parse_args(argv)
@@ -440,6 +448,17 @@ def main(argv=None):
         "reported; contenders interleaved."
     )
     records, phases, observed = [], {}, {}
+    if "small" in args.datasets:
+        from .datasets import load_flights
+
+        task = load_flights(max_rows=SMALL_ROWS)[0]
+        with measure() as step:
+            records += benchmark(
+                f"flights, {SMALL_ROWS:,} rows (str)", task.X[SMALL_COLUMNS],
+                task.y, epochs=SMALL_EPOCHS, repeats=args.repeats,
+                fit_repeats=SMALL_FIT_REPEATS, categories=observed,
+            )  # fmt: skip
+        phases["small"] = step.seconds
     if "flights" in args.datasets:
         from .datasets import load_flights
 
@@ -486,6 +505,8 @@ def main(argv=None):
         "wall_s": round(time.perf_counter() - started, 1),  # up to writing the files
     }  # fmt: skip
     name = "speed_quick" if args.quick else "speed"
+    if args.datasets != parse_args([]).datasets:
+        name += "_" + "-".join(args.datasets)  # never overwrites the whole run's files
     paths = write_results(results, args.out_dir, name, metadata, plots=False)
     log("\nWrote " + ", ".join(str(p) for p in paths))
     for phase, seconds in phases.items():

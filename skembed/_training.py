@@ -5,7 +5,9 @@ fitted encoder never load TensorFlow. Every random choice is seeded here, from
 one integer, without touching global seeds.
 """
 
+import collections
 import logging
+import threading
 from dataclasses import dataclass
 
 import keras
@@ -41,56 +43,132 @@ def train_embeddings(spec, rows, y, train, val, seed, starts=None):
     ``table``, ``given`` and ``frozen``: the given rows start from ``table``
     and the frozen ones never change.
     """
-    seeds = np.random.default_rng(seed)
-
-    def next_seed():
-        return int(seeds.integers(2**31 - 1))
-
     starts = starts or [None] * len(spec.dims)
-    model = _build_model(spec, next_seed, [None if s is None else s.frozen for s in starts])
-    for i, start in enumerate(starts):
-        if start is not None and start.given.any():
-            table = model.get_layer(f"embedding_{i}").embeddings
-            values = keras.ops.convert_to_numpy(table)
-            values[start.given] = start.table[start.given]
-            table.assign(values)
+    frozen = [np.zeros(n, dtype=bool) if s is None else s.frozen
+              for n, s in zip(spec.table_sizes, starts)]  # fmt: skip
     steps_per_epoch, steps_per_execution = _epoch_steps(len(train), spec.batch_size)
+    with _networks_lock:
+        model = _network(spec, [not f.all() for f in frozen], steps_per_execution)
+        next_seed = _reset(model, spec, seed, starts, frozen)
+        data = tf.data.Dataset.from_tensors((rows, y)).repeat()
+        train_batches = _shuffled_batches(data, train, steps_per_epoch, seed=next_seed())
+        val_batches = None if val is None else _ordered_batches(data, val, spec.batch_size)
+        callbacks = []
+        if spec.n_iter_no_change is not None:
+            callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    monitor="loss" if val_batches is None else "val_loss",
+                    patience=spec.n_iter_no_change,
+                    restore_best_weights=True,
+                )
+            )
+        quiet = _NoRetracingWarning()
+        tf.get_logger().addFilter(quiet)
+        try:
+            history = model.fit(
+                train_batches,
+                validation_data=val_batches,
+                epochs=spec.epochs,
+                steps_per_epoch=steps_per_epoch,
+                callbacks=callbacks,
+                shuffle=False,  # the dataset shuffles itself, seeded
+                verbose=spec.verbose,
+            )
+        finally:
+            tf.get_logger().removeFilter(quiet)
+        tables = [
+            keras.ops.convert_to_numpy(model.get_layer(f"embedding_{i}").embeddings)[:n_rows]
+            for i, n_rows in enumerate(spec.table_sizes)
+        ]
+    return tables, {k: [float(v) for v in vs] for k, vs in history.history.items()}
+
+
+#: Built and compiled networks kept for reuse, by structure. Keras traces a
+#: network's training function at its first fit, which costs a small fit
+#: about a second; refits of the same structure (cross-validation folds, a
+#: grid search) reuse the traced function with fresh weights. At most
+#: MAX_KEPT_NETWORKS are kept, the least recently used dropped first, and
+#: only networks of at most MAX_KEPT_TABLE_ROWS table rows: a large table's
+#: fit is dominated by its epochs, and its memory (the table and Adam's two
+#: moment tables) is given back when its fit returns.
+_networks = collections.OrderedDict()
+_networks_lock = threading.Lock()
+MAX_KEPT_NETWORKS = 4
+MAX_KEPT_TABLE_ROWS = 2**18
+
+
+def table_capacity(n_rows):
+    """Rows a table is built with: ``n_rows`` rounded up to 8, 12, 16, 24, 32, 48, ...
+
+    So that fits on similar data (folds, grid-search candidates) build the
+    same structure; at most half the rows go unused.
+    """
+    capacity = 8
+    while capacity < n_rows:
+        capacity = capacity * 3 // 2 if capacity & (capacity - 1) == 0 else capacity * 4 // 3
+    return capacity
+
+
+def _network(spec, trainable, steps_per_execution):
+    """The compiled network for ``spec``'s structure, built on first use."""
+    key = (
+        tuple(table_capacity(n) for n in spec.table_sizes), tuple(spec.dims),
+        tuple(spec.hidden_units), spec.dropout, spec.n_outputs, spec.activation, spec.loss,
+        tuple(trainable), steps_per_execution,
+    )  # fmt: skip
+    if key in _networks:
+        _networks.move_to_end(key)
+        return _networks[key]
+    model = _build_model(spec, key[0], trainable)
     model.compile(
         optimizer=_RowwiseAdam(learning_rate=spec.learning_rate, name="rowwise_adam"),
         loss=spec.loss,
         steps_per_execution=steps_per_execution,
     )
-    data = tf.data.Dataset.from_tensors((rows, y)).repeat()
-    train_batches = _shuffled_batches(data, train, steps_per_epoch, seed=next_seed())
-    val_batches = None if val is None else _ordered_batches(data, val, spec.batch_size)
-    callbacks = []
-    if spec.n_iter_no_change is not None:
-        callbacks.append(
-            keras.callbacks.EarlyStopping(
-                monitor="loss" if val_batches is None else "val_loss",
-                patience=spec.n_iter_no_change,
-                restore_best_weights=True,
-            )
+    if sum(key[0]) <= MAX_KEPT_TABLE_ROWS:
+        _networks[key] = model
+    while len(_networks) > MAX_KEPT_NETWORKS:
+        _networks.popitem(last=False)
+    return model
+
+
+def _reset(model, spec, seed, starts, frozen):
+    """Give ``model`` the weights and state of a fresh fit seeded by ``seed``.
+
+    Every weight is drawn here, from ``seed`` alone, so that a fit gives the
+    same tables whether its network was just built or reused. Returns the
+    seed stream, for the rest of the fit's random choices.
+    """
+    seeds = np.random.default_rng(seed)
+
+    def next_seed():
+        return int(seeds.integers(2**31 - 1))
+
+    for i, (start, frozen_rows) in enumerate(zip(starts, frozen)):
+        lookup = model.get_layer(f"embedding_{i}")
+        shape = tuple(lookup.embeddings.shape)
+        values = keras.ops.convert_to_numpy(
+            keras.initializers.RandomUniform(-0.05, 0.05, seed=next_seed())(shape)
         )
-    quiet = _NoRetracingWarning()
-    tf.get_logger().addFilter(quiet)
-    try:
-        history = model.fit(
-            train_batches,
-            validation_data=val_batches,
-            epochs=spec.epochs,
-            steps_per_epoch=steps_per_epoch,
-            callbacks=callbacks,
-            shuffle=False,  # the dataset shuffles itself, seeded
-            verbose=spec.verbose,
-        )
-    finally:
-        tf.get_logger().removeFilter(quiet)
-    tables = [
-        keras.ops.convert_to_numpy(model.get_layer(f"embedding_{i}").embeddings)
-        for i in range(len(spec.dims))
-    ]
-    return tables, {k: [float(v) for v in vs] for k, vs in history.history.items()}
+        if start is not None and start.given.any():
+            values[: len(start.given)][start.given] = start.table[start.given]
+        lookup.embeddings.assign(values)
+        mask = np.zeros(shape[0], dtype="float32")
+        mask[: len(frozen_rows)] = frozen_rows
+        lookup.frozen_rows.assign(mask)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Dropout) and layer.rate > 0:
+            layer.seed_generator.state.assign(np.array([next_seed(), 0]))
+        elif isinstance(layer, keras.layers.Dense):
+            initializer = keras.initializers.GlorotUniform(seed=next_seed())
+            layer.kernel.assign(initializer(tuple(layer.kernel.shape)))
+            layer.bias.assign(np.zeros(layer.bias.shape, dtype="float32"))
+    optimizer = model.optimizer
+    optimizer.learning_rate = spec.learning_rate
+    for variable in optimizer.variables:
+        if variable is not optimizer._learning_rate:  # iterations and moments
+            variable.assign(np.zeros(variable.shape, dtype=variable.dtype))
+    return next_seed
 
 
 class _NoRetracingWarning(logging.Filter):
@@ -149,50 +227,39 @@ class _RowLookup(keras.layers.Embedding):
     ``keras.ops.take`` reads the whole table as a tensor each step, which
     costs time in proportion to the number of categories; tf.gather on the
     underlying variable reads just the batch's rows (and its gradient stays
-    sparse). Rows marked in ``frozen_rows`` pass no gradient: their updates,
-    and so their Adam moments, stay exactly zero and the rows never move.
+    sparse). Rows whose ``frozen_rows`` weight is 1 pass no gradient: their
+    updates, and so their Adam moments, stay exactly zero and the rows never
+    move. The mask is a weight, set per fit, so that a reused network can
+    freeze other rows.
     """
 
-    def __init__(self, *args, frozen_rows=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.frozen_rows = None if frozen_rows is None else tf.constant(frozen_rows)
+    def build(self, input_shape=None):
+        super().build(input_shape)
+        self.frozen_rows = self.add_weight(
+            shape=(self.input_dim,), initializer="zeros", trainable=False, name="frozen_rows"
+        )
 
     def call(self, inputs):
         vectors = tf.gather(self.embeddings.value, inputs)
-        if self.frozen_rows is None:
-            return vectors
-        frozen = tf.gather(self.frozen_rows, inputs)[:, None]
-        return tf.where(frozen, tf.stop_gradient(vectors), vectors)
+        frozen = tf.gather(self.frozen_rows.value, inputs)[:, None]
+        return tf.stop_gradient(vectors) * frozen + vectors * (1.0 - frozen)
 
 
-def _build_model(spec, next_seed, frozen):
+def _build_model(spec, capacities, trainable):
+    """The network's structure; its weights are set per fit by :func:`_reset`."""
     inputs = keras.Input(shape=(len(spec.dims),), dtype="int32", name="codes")
     vectors = []
-    for i, (n_rows, dim, frozen_rows) in enumerate(zip(spec.table_sizes, spec.dims, frozen)):
-        lookup = _RowLookup(
-            n_rows,
-            dim,
-            embeddings_initializer=keras.initializers.RandomUniform(-0.05, 0.05, seed=next_seed()),
-            frozen_rows=None if frozen_rows is None or not frozen_rows.any() else frozen_rows,
-            name=f"embedding_{i}",
-        )
+    for i, (n_rows, dim) in enumerate(zip(capacities, spec.dims)):
+        lookup = _RowLookup(n_rows, dim, name=f"embedding_{i}")
         # A wholly frozen table is left out of the optimizer altogether.
-        lookup.trainable = frozen_rows is None or not frozen_rows.all()
+        lookup.trainable = trainable[i]
         vectors.append(lookup(inputs[:, i]))
     x = keras.layers.Concatenate()(vectors) if len(vectors) > 1 else vectors[0]
     if spec.dropout > 0:
-        x = keras.layers.Dropout(spec.dropout, seed=next_seed())(x)
+        x = keras.layers.Dropout(spec.dropout, seed=0)(x)
     for units in spec.hidden_units:
-        x = keras.layers.Dense(
-            units,
-            activation="relu",
-            kernel_initializer=keras.initializers.GlorotUniform(seed=next_seed()),
-        )(x)
-    outputs = keras.layers.Dense(
-        spec.n_outputs,
-        activation=spec.activation,
-        kernel_initializer=keras.initializers.GlorotUniform(seed=next_seed()),
-    )(x)
+        x = keras.layers.Dense(units, activation="relu")(x)
+    outputs = keras.layers.Dense(spec.n_outputs, activation=spec.activation)(x)
     return keras.Model(inputs, outputs)
 
 

@@ -1,4 +1,4 @@
-"""The optimizer of the training world: row-wise Adam on embedding tables."""
+"""The training world: row-wise Adam, epoch batching, and networks reused across fits."""
 
 import numpy as np
 import pytest
@@ -6,6 +6,9 @@ import pytest
 tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
 
+from conftest import make_frame  # noqa: E402
+
+from skembed import _training  # noqa: E402
 from skembed._training import (  # noqa: E402
     MAX_STEPS_PER_EXECUTION,
     _epoch_steps,
@@ -128,3 +131,50 @@ def test_repeated_fits_do_not_warn_about_retracing_and_leave_the_logger_as_found
         logger.removeHandler(records)
     assert not [m for m in records.messages if "retracing" in m]
     assert logger.filters == filters_before
+
+
+# ------------------------------------------------------------ reused networks
+
+
+def test_a_reused_network_fits_as_a_new_one_would():
+    from skembed import EmbeddingEncoder
+
+    X, y = make_frame(n=300, seed=0)
+    other_X, other_y = make_frame(n=300, seed=1)  # same size: same structure
+    params = dict(dropout=0.2, dims=2, epochs=3, batch_size=64, random_state=0)
+    _training._networks.clear()
+    first = EmbeddingEncoder(**params).fit(X, y)
+    network = next(iter(_training._networks.values()))
+    EmbeddingEncoder(**{**params, "random_state": 5}).fit(other_X, other_y)
+    again = EmbeddingEncoder(**params).fit(X, y)
+    assert list(_training._networks.values()) == [network]  # one network, reused twice
+    for a, b in zip(first.embeddings_, again.embeddings_):
+        np.testing.assert_array_equal(a, b)
+    assert first.history_ == again.history_
+
+
+def test_kept_networks_are_bounded():
+    from skembed import EmbeddingEncoder
+
+    X, y = make_frame(n=100)
+    _training._networks.clear()
+    for dims in range(1, _training.MAX_KEPT_NETWORKS + 3):
+        EmbeddingEncoder(dims=dims, epochs=1, random_state=0).fit(X, y)
+    assert len(_training._networks) == _training.MAX_KEPT_NETWORKS
+
+
+@pytest.mark.parametrize("n_rows", [1, 7, 8, 9, 13, 100, 1000, 12_345, 10**6 + 1])
+def test_table_capacity_rounds_up_by_at_most_half(n_rows):
+    capacity = _training.table_capacity(n_rows)
+    assert capacity >= n_rows and (capacity == 8 or capacity <= 1.5 * n_rows)
+    assert _training.table_capacity(capacity) == capacity  # a capacity is a fixed point
+
+
+def test_networks_with_large_tables_are_not_kept(monkeypatch):
+    from skembed import EmbeddingEncoder
+
+    X, y = make_frame(n=100)
+    _training._networks.clear()
+    monkeypatch.setattr(_training, "MAX_KEPT_TABLE_ROWS", 16)  # the tables need 8 + 16 rows
+    EmbeddingEncoder(epochs=1, random_state=0).fit(X, y)
+    assert not _training._networks
