@@ -47,7 +47,7 @@ LEARNING_RATE = 1e-3
 
 SYNTHETIC_ROWS = 2_000_000
 SYNTHETIC_CATEGORIES = [10, 1_000, 100_000, 1_000_000]
-FLIGHTS_EPOCHS = (1, 4)
+FLIGHTS_EPOCHS = (1, 3)
 #: A small table, where a fit's fixed cost is nearly all of it: 1,000 flights
 #: (load_flights' seeded sample), two columns, fitted for 1 and 20 epochs.
 SMALL_ROWS = 1_000

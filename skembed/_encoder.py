@@ -154,7 +154,8 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         Seeds the validation split and the network. With an int, two fits on
         the same data give identical embeddings on the CPU.
     verbose : int, default=0
-        1 shows Keras' progress bar, 2 one line per epoch.
+        1 or more prints one line per epoch: its training loss, and its
+        validation loss with early stopping.
 
     Attributes
     ----------

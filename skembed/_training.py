@@ -1,12 +1,17 @@
-"""The only Keras code: the network, its input pipeline and the training loop.
+"""The only Keras code: the network and the training loop.
 
 Imported by ``EmbeddingEncoder.fit`` alone, so that ``import skembed`` and a
 fitted encoder never load TensorFlow. Every random choice is seeded here, from
 one integer, without touching global seeds.
+
+A fit's fixed cost is kept small by building, and tracing, each network
+structure once per process: a :class:`_Network` holds a Keras model and two
+``tf.function`` s (an epoch of training, a validation loss) whose inputs have
+no fixed length, so that a later fit of the same structure (a fold, a grid
+search candidate, a refit) only draws fresh weights and runs.
 """
 
 import collections
-import logging
 import threading
 from dataclasses import dataclass
 
@@ -42,51 +47,117 @@ def train_embeddings(spec, rows, y, train, val, seed, starts=None):
     training loss. ``starts`` holds, per column, None or an object with
     ``table``, ``given`` and ``frozen``: the given rows start from ``table``
     and the frozen ones never change.
+
+    Early stopping is Keras' ``EarlyStopping(patience=n_iter_no_change,
+    restore_best_weights=True)``: training stops once the monitored loss has
+    not improved for that many epochs, and ends with the weights of the best
+    epoch.
     """
     starts = starts or [None] * len(spec.dims)
     frozen = [np.zeros(n, dtype=bool) if s is None else s.frozen
               for n, s in zip(spec.table_sizes, starts)]  # fmt: skip
-    steps_per_epoch, steps_per_execution = _epoch_steps(len(train), spec.batch_size)
+    steps = -(-len(train) // spec.batch_size)
     with _networks_lock:
-        model = _network(spec, [not f.all() for f in frozen], steps_per_execution)
-        next_seed = _reset(model, spec, seed, starts, frozen)
-        data = tf.data.Dataset.from_tensors((rows, y)).repeat()
-        train_batches = _shuffled_batches(data, train, steps_per_epoch, seed=next_seed())
-        val_batches = None if val is None else _ordered_batches(data, val, spec.batch_size)
-        callbacks = []
-        if spec.n_iter_no_change is not None:
-            callbacks.append(
-                keras.callbacks.EarlyStopping(
-                    monitor="loss" if val_batches is None else "val_loss",
-                    patience=spec.n_iter_no_change,
-                    restore_best_weights=True,
-                )
-            )
-        quiet = _NoRetracingWarning()
-        tf.get_logger().addFilter(quiet)
-        try:
-            history = model.fit(
-                train_batches,
-                validation_data=val_batches,
-                epochs=spec.epochs,
-                steps_per_epoch=steps_per_epoch,
-                callbacks=callbacks,
-                shuffle=False,  # the dataset shuffles itself, seeded
-                verbose=spec.verbose,
-            )
-        finally:
-            tf.get_logger().removeFilter(quiet)
+        network = _network(spec, [not f.all() for f in frozen])
+        next_seed = _reset(network, spec, seed, starts, frozen)
+        shuffle_seed = tf.constant(next_seed(), tf.int64)
+        if not spec.loss.startswith("sparse"):
+            y = np.asarray(y, dtype=np.float32).reshape(len(y), -1)  # one column per output
+        rows, y = tf.constant(rows), tf.constant(y)
+        train = tf.constant(train, tf.int64)
+        val = None if val is None else tf.constant(val, tf.int64)
+        monitor = "loss" if val is None else "val_loss"
+        history = {"loss": []} if val is None else {"loss": [], "val_loss": []}
+        best, best_weights, wait = np.inf, None, 0
+        for epoch in range(spec.epochs):
+            loss = network.train_epoch(rows, y, train, shuffle_seed, epoch, steps)
+            history["loss"].append(float(loss))
+            if val is not None:
+                history["val_loss"].append(float(network.loss(rows, y, val, spec.batch_size)))
+            if spec.verbose:
+                print(f"Epoch {epoch + 1}/{spec.epochs}: " + ", ".join(
+                    f"{name} {values[-1]:.4f}" for name, values in history.items()
+                ))  # fmt: skip
+            if spec.n_iter_no_change is None:
+                continue
+            wait += 1
+            if history[monitor][-1] < best or best_weights is None:
+                best = min(best, history[monitor][-1])
+                best_weights = [v.numpy() for v in network.model.trainable_variables]
+                wait = 0
+            elif wait >= spec.n_iter_no_change:
+                break
+        if best_weights is not None:
+            for variable, value in zip(network.model.trainable_variables, best_weights):
+                variable.assign(value)
         tables = [
-            keras.ops.convert_to_numpy(model.get_layer(f"embedding_{i}").embeddings)[:n_rows]
-            for i, n_rows in enumerate(spec.table_sizes)
+            keras.ops.convert_to_numpy(network.model.get_layer(f"embedding_{i}").embeddings)[:n]
+            for i, n in enumerate(spec.table_sizes)
         ]
-    return tables, {k: [float(v) for v in vs] for k, vs in history.history.items()}
+    return tables, history
 
 
-#: Built and compiled networks kept for reuse, by structure. Keras traces a
-#: network's training function at its first fit, which costs a small fit
-#: about a second; refits of the same structure (cross-validation folds, a
-#: grid search) reuse the traced function with fresh weights. At most
+def epoch_batches(train, seed, epoch, steps):
+    """The training samples of one epoch in a new order, and its batches' bounds.
+
+    The order is a stateless shuffle seeded by ``(seed, epoch)``: reproducible
+    without TensorFlow's global seed. Batch ``k`` is ``order[bounds[k] :
+    bounds[k + 1]]``; the ``steps`` batches differ in size by one at most.
+    """
+    order = tf.random.experimental.stateless_shuffle(train, seed=tf.stack([seed, epoch]))
+    n = tf.size(order, out_type=tf.int64)
+    return order, n * tf.range(steps + 1, dtype=tf.int64) // steps
+
+
+class _Network:
+    """A built network, its optimizer and its two traced functions."""
+
+    def __init__(self, spec, capacities, trainable):
+        self.model = _build_model(spec, capacities, trainable)
+        self.optimizer = _RowwiseAdam(learning_rate=spec.learning_rate, name="rowwise_adam")
+        # Built now, eagerly: a tf.function may not create variables after its first call.
+        self.optimizer.build(self.model.trainable_variables)
+        per_sample = keras.losses.get(spec.loss)
+        target = tf.TensorSpec(
+            [None] if spec.loss.startswith("sparse") else [None, spec.n_outputs],
+            tf.int32 if spec.loss.startswith("sparse") else tf.float32,
+        )
+        codes = tf.TensorSpec([None, len(capacities)], tf.int32)
+        samples = tf.TensorSpec([None], tf.int64)
+        scalar = tf.TensorSpec([], tf.int64)
+
+        @tf.function(input_signature=[codes, target, samples, scalar, scalar, scalar])
+        def train_epoch(rows, y, train, seed, epoch, steps):
+            """One epoch of training; returns the mean loss over its samples."""
+            order, bounds = epoch_batches(train, seed, epoch, steps)
+            n = tf.size(order, out_type=tf.int64)
+            total = tf.constant(0.0, tf.float32)
+            for step in tf.range(steps):
+                batch = order[bounds[step] : bounds[step + 1]]
+                with tf.GradientTape() as tape:
+                    predicted = self.model(tf.gather(rows, batch), training=True)
+                    loss = tf.reduce_mean(per_sample(tf.gather(y, batch), predicted))
+                variables = self.model.trainable_variables
+                self.optimizer.apply(tape.gradient(loss, variables), variables)
+                total += loss * tf.cast(tf.size(batch), tf.float32)
+            return total / tf.cast(n, tf.float32)
+
+        @tf.function(input_signature=[codes, target, samples, scalar])
+        def mean_loss(rows, y, samples, batch_size):
+            """The mean loss over ``samples``, in batches of ``batch_size``."""
+            n = tf.size(samples, out_type=tf.int64)
+            total = tf.constant(0.0, tf.float32)
+            for start in tf.range(0, n, batch_size):
+                batch = samples[start : start + batch_size]
+                predicted = self.model(tf.gather(rows, batch), training=False)
+                total += tf.reduce_sum(per_sample(tf.gather(y, batch), predicted))
+            return total / tf.cast(n, tf.float32)
+
+        self.train_epoch, self.loss = train_epoch, mean_loss
+
+
+#: Networks kept for reuse, by structure. Tracing a network's functions is
+#: most of a small fit's cost, and depends on the structure only. At most
 #: MAX_KEPT_NETWORKS are kept, the least recently used dropped first, and
 #: only networks of at most MAX_KEPT_TABLE_ROWS table rows: a large table's
 #: fit is dominated by its epochs, and its memory (the table and Adam's two
@@ -109,31 +180,26 @@ def table_capacity(n_rows):
     return capacity
 
 
-def _network(spec, trainable, steps_per_execution):
-    """The compiled network for ``spec``'s structure, built on first use."""
+def _network(spec, trainable):
+    """The network for ``spec``'s structure, built on first use."""
     key = (
         tuple(table_capacity(n) for n in spec.table_sizes), tuple(spec.dims),
         tuple(spec.hidden_units), spec.dropout, spec.n_outputs, spec.activation, spec.loss,
-        tuple(trainable), steps_per_execution,
+        tuple(trainable),
     )  # fmt: skip
     if key in _networks:
         _networks.move_to_end(key)
         return _networks[key]
-    model = _build_model(spec, key[0], trainable)
-    model.compile(
-        optimizer=_RowwiseAdam(learning_rate=spec.learning_rate, name="rowwise_adam"),
-        loss=spec.loss,
-        steps_per_execution=steps_per_execution,
-    )
+    network = _Network(spec, key[0], trainable)
     if sum(key[0]) <= MAX_KEPT_TABLE_ROWS:
-        _networks[key] = model
+        _networks[key] = network
     while len(_networks) > MAX_KEPT_NETWORKS:
         _networks.popitem(last=False)
-    return model
+    return network
 
 
-def _reset(model, spec, seed, starts, frozen):
-    """Give ``model`` the weights and state of a fresh fit seeded by ``seed``.
+def _reset(network, spec, seed, starts, frozen):
+    """Give ``network`` the weights and state of a fresh fit seeded by ``seed``.
 
     Every weight is drawn here, from ``seed`` alone, so that a fit gives the
     same tables whether its network was just built or reused. Returns the
@@ -144,6 +210,7 @@ def _reset(model, spec, seed, starts, frozen):
     def next_seed():
         return int(seeds.integers(2**31 - 1))
 
+    model = network.model
     for i, (start, frozen_rows) in enumerate(zip(starts, frozen)):
         lookup = model.get_layer(f"embedding_{i}")
         shape = tuple(lookup.embeddings.shape)
@@ -163,25 +230,12 @@ def _reset(model, spec, seed, starts, frozen):
             initializer = keras.initializers.GlorotUniform(seed=next_seed())
             layer.kernel.assign(initializer(tuple(layer.kernel.shape)))
             layer.bias.assign(np.zeros(layer.bias.shape, dtype="float32"))
-    optimizer = model.optimizer
+    optimizer = network.optimizer
     optimizer.learning_rate = spec.learning_rate
     for variable in optimizer.variables:
         if variable is not optimizer._learning_rate:  # iterations and moments
             variable.assign(np.zeros(variable.shape, dtype=variable.dtype))
     return next_seed
-
-
-class _NoRetracingWarning(logging.Filter):
-    """Drops TensorFlow's warning that a function was traced again.
-
-    Each fit builds a new model, whose training function Keras traces once:
-    after five fits in one process (a grid search), TensorFlow warns about
-    "excessive" retracing, which is expected here and nothing a user can act
-    on. Installed during ``model.fit`` only.
-    """
-
-    def filter(self, record):
-        return "triggered tf.function retracing" not in record.getMessage()
 
 
 class _RowwiseAdam(keras.optimizers.Adam):
@@ -261,66 +315,3 @@ def _build_model(spec, capacities, trainable):
         x = keras.layers.Dense(units, activation="relu")(x)
     outputs = keras.layers.Dense(spec.n_outputs, activation=spec.activation)(x)
     return keras.Model(inputs, outputs)
-
-
-#: Training steps run per call into TensorFlow. Keras returns to Python after
-#: every call (callbacks, progress); on flights, 16 steps a call make an epoch
-#: about a fifth faster than 1, and more gain nothing.
-MAX_STEPS_PER_EXECUTION = 16
-
-
-def _epoch_steps(n_train, batch_size):
-    """Steps per epoch and per execution, the first a multiple of the second.
-
-    Keras runs whole executions, so an epoch whose steps are not a multiple
-    of them would run over into the next. The epoch is therefore cut into a
-    multiple of them, at most 1/16 more steps than ``batch_size`` alone would
-    give; its batches hold at most ``batch_size`` samples. Where that would
-    leave a batch empty (batches of one sample), every call runs one step.
-    """
-    steps = -(-n_train // batch_size)
-    executions = -(-steps // MAX_STEPS_PER_EXECUTION)
-    per_execution = -(-steps // executions)
-    if executions * per_execution > n_train:
-        return steps, 1
-    return executions * per_execution, per_execution
-
-
-def _shuffled_batches(data, train, steps_per_epoch, seed):
-    """Every epoch, the training samples in a new order, in ``steps_per_epoch`` batches.
-
-    The order is drawn per epoch by a stateless shuffle seeded by
-    ``(seed, epoch)``: reproducible without TensorFlow's global seed, and about
-    three times faster than tf.data's element-wise shuffle buffer. Batch sizes
-    differ by one sample at most. The stream is endless; ``fit`` counts the
-    steps of an epoch.
-    """
-    bounds = tf.constant(np.linspace(0, len(train), steps_per_epoch + 1).round(), tf.int64)
-    train = tf.constant(train, dtype=tf.int64)
-
-    def epoch_indices(epoch):
-        order = tf.random.experimental.stateless_shuffle(
-            train, seed=tf.stack([tf.constant(seed, tf.int64), epoch])
-        )
-
-        def batch_at(step):
-            return order[bounds[step] : bounds[step + 1]]
-
-        return tf.data.Dataset.range(steps_per_epoch).map(batch_at)
-
-    indices = tf.data.Dataset.counter().flat_map(epoch_indices)
-    return _gather(data, indices).prefetch(tf.data.AUTOTUNE)
-
-
-def _ordered_batches(data, samples, batch_size):
-    indices = tf.data.Dataset.from_tensor_slices(samples.astype(np.int64)).batch(batch_size)
-    return _gather(data, indices)
-
-
-def _gather(data, indices):
-    # The arrays enter as one dataset element rather than as graph constants,
-    # so large ones neither bloat nor overflow the graph.
-    def gather(arrays, rows):
-        return tf.gather(arrays[0], rows), tf.gather(arrays[1], rows)
-
-    return tf.data.Dataset.zip(data, indices).map(gather)
