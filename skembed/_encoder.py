@@ -118,12 +118,13 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         Cross fitting in ``fit_transform``, as in TargetEncoder. None encodes
         the training rows with the encoder fitted on them. Otherwise each fold
         of rows is encoded by an encoder fitted on the other folds, so that no
-        training row is encoded with vectors learned from its own target; the
-        fold's vectors are mapped onto the full encoder's by a least-squares
-        affine map fitted on the categories both know. An int is the number
-        of shuffled (stratified, for a categorical target) folds. ``fit`` and
-        ``transform`` are unaffected: they always use the encoder fitted on all
-        rows. Costs one more fit per fold.
+        training row is encoded with vectors learned from its own target. The
+        folds' networks start from the full fit's starting weights, so their
+        vectors come out in its coordinates and are used as they are. The
+        folds must hold every row out once, as KFold's do. An int is the
+        number of shuffled (stratified, for a categorical target)
+        folds. ``fit`` and ``transform`` are unaffected: they always use the
+        encoder fitted on all rows. Costs one more fit per fold.
     initial_embeddings : "one_hot", dict or None, default=None
         Where tables start instead of at random. "one_hot" gives every column
         an identity table, one output column per category (with
@@ -292,8 +293,10 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         """
         return self._fit(X, y)
 
-    def _fit(self, X, y, classes=None):
-        """``fit``, with the class labels given (a cross-fitting fold may lack some)."""
+    def _fit(self, X, y, classes=None, check_categories=True, network_seed=None):
+        """``fit``. A cross-fitting fold gives the full fit's class labels (it
+        may lack some) and network seed (so that its tables start where the
+        full fit's did), and skips the check that explicit categories match."""
         try:
             is_float = np.dtype(self.dtype).kind == "f"
         except TypeError:
@@ -321,7 +324,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             codes[:, i] = vocabulary.encode(column)
             if self.handle_unknown == "error":
                 self._raise_if_unknown(column, codes[:, i], names[i], "fit")
-            if self.categories != "auto" and (codes[:, i] == UNKNOWN).all():
+            if check_categories and self.categories != "auto" and (codes[:, i] == UNKNOWN).all():
                 raise ValueError(
                     f"None of the values of column {names[i]!r} is among its given categories: "
                     f"values like {list(pd.unique(np.asarray(column, dtype=object))[:3])}, "
@@ -343,7 +346,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             trained = [np.zeros(len(v), dtype=bool) for v in vocabularies]
         else:
             tables, trained, history = self._train(
-                codes, target, vocabularies, infrequent, starts, dims, hidden_units
+                codes, target, vocabularies, infrequent, starts, dims, hidden_units, network_seed
             )
         tables = self._finished_tables(tables, trained, starts)
 
@@ -382,7 +385,8 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
                 table[start.frozen] = start.table[start.frozen]
         return tables
 
-    def _train(self, codes, target, vocabularies, infrequent, starts, dims, hidden_units):
+    def _train(self, codes, target, vocabularies, infrequent, starts, dims, hidden_units,
+               network_seed):
         """Train the network; return its tables, which categories it trained, its history."""
         rng = check_random_state(self.random_state)
         train, val = self._split(len(codes), rng)
@@ -413,8 +417,11 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             n_iter_no_change=self.n_iter_no_change,
             verbose=self.verbose,
         )
+        drawn = int(rng.randint(2**31 - 1))
+        # Kept for cross fitting, whose folds start their tables where these started.
+        self._network_seed = drawn if network_seed is None else network_seed
         tables, history = train_embeddings(
-            spec, codes, target.values, train, val, seed=int(rng.randint(2**31 - 1)), starts=starts
+            spec, codes, target.values, train, val, seed=self._network_seed, starts=starts
         )
         return tables, trained, history
 
@@ -614,6 +621,11 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             With ``cv`` set, each row's encoding comes from an encoder that
             did not see that row.
         """
+        if self.cv is not None and self.warm_start and hasattr(self, "embeddings_"):
+            raise ValueError(
+                "cv cannot cross-fit a warm start: the folds' networks would start from "
+                "other tables than the continued fit's. Set warm_start=False or cv=None."
+            )
         self.fit(X, y)
         if self.cv is None or not self.history_:
             # Without training nothing was learned from y, so nothing can leak.
@@ -725,10 +737,12 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
 
         A one-hot column (``initial_embeddings="one_hot"``) is named as by
         OneHotEncoder: ``"{feature}_{category}"``, and
-        ``"{feature}_infrequent_sklearn"`` for its infrequent categories. One
-        difference: a pandas nullable integer column (``Int64``) keeps integer
-        categories, named ``"i_1"``, where OneHotEncoder reads it as floats and
-        writes ``"i_1.0"``.
+        ``"{feature}_infrequent_sklearn"`` for its infrequent categories. The
+        differences: the missing category is named ``"nan"``, where
+        OneHotEncoder may write ``"None"`` for an array holding None; pandas
+        nullable integer and boolean columns keep their values (``"i_1"``,
+        ``"b_False"``), where OneHotEncoder reads them as floats (``"i_1.0"``,
+        ``"b_0.0"``).
 
         Parameters
         ----------

@@ -115,7 +115,10 @@ def _as_category_type(vectors, categories):
         return vectors
     readable = typed.notna().to_numpy()
     vectors = vectors[readable]
-    vectors.index = pd.Index(typed[readable].to_numpy())
+    typed = typed[readable].to_numpy()
+    if categories.dtype.kind in "biufM":
+        typed = typed.astype(categories.dtype)  # "0.1" is float32(0.1) for a float32 column
+    vectors.index = pd.Index(typed)
     return vectors
 
 

@@ -10,7 +10,7 @@ import inspect
 import io
 import json
 import os
-import tempfile
+import secrets
 import zipfile
 from numbers import Integral, Real
 
@@ -33,18 +33,22 @@ _JSON_SCALARS = (str, bool, Integral, Real, type(None))
 def save(encoder, path):
     """Write a fitted EmbeddingEncoder to ``path`` (a zip of JSON and .npy files).
 
-    Every parameter is stored, so that the loaded encoder has the same
-    ``get_params()`` and can be cloned and refitted, with one exception: a
+    The parameters are stored, so that the loaded encoder can be cloned and
+    refitted as the saved one: numbers, strings and bools, lists, tuples and
+    dicts of them, arrays and DataFrames of numbers or strings (a pandas
+    Index or Series comes back as an array), numpy dtypes, and
+    scikit-learn's splitters whose own parameters are such values. A
     ``random_state`` given as a RandomState instance is stored as None (both
-    make refits differ). A parameter that cannot be stored (a splitter that
-    is not one of scikit-learn's, a callable) raises TypeError, naming it.
-    The file is written whole or not at all: a failed save leaves any file
-    already at ``path`` as it was.
+    make refits differ). Anything else (a home-made or repeated splitter, a
+    callable, datetimes) raises TypeError, naming the parameter. Categories
+    must be strings, numbers, bools or datetime64 values. The file is written whole
+    or not at all: a failed save leaves any file already at ``path`` as it
+    was.
 
     Parameters
     ----------
     encoder : fitted EmbeddingEncoder
-    path : str or path-like
+    path : str, path-like or binary file object
     """
     if not isinstance(encoder, EmbeddingEncoder):
         raise TypeError(f"save expects an EmbeddingEncoder, got {type(encoder).__name__}")
@@ -92,13 +96,19 @@ def save(encoder, path):
 
 
 def _write_atomically(path, data):
-    """Write ``data`` to a temporary file beside ``path``, then move it into place."""
-    path = os.fspath(path)
-    descriptor, temporary = tempfile.mkstemp(
-        dir=os.path.dirname(os.path.abspath(path)), prefix=".skembed-"
-    )
+    """Write ``data`` to ``path`` whole or not at all.
+
+    A file object is written directly. A path gets a new file beside it (beside
+    the file a symbolic link points to), created as ``open`` creates files,
+    then moved into place.
+    """
+    if hasattr(path, "write"):
+        path.write(data)
+        return
+    path = os.path.realpath(os.fspath(path))
+    temporary = f"{path}.{os.getpid()}-{secrets.token_hex(4)}.partial"
     try:
-        with os.fdopen(descriptor, "wb") as file:
+        with open(temporary, "xb") as file:
             file.write(data)
         os.replace(temporary, path)
     except BaseException:
@@ -197,7 +207,7 @@ def _param_to_json(value, arrays):
 
     Arrays go to ``arrays`` (written as .npy files) unless they hold strings.
     """
-    if isinstance(value, np.generic) and not isinstance(value, np.datetime64):
+    if isinstance(value, np.generic) and not isinstance(value, (np.datetime64, np.timedelta64)):
         value = value.item()
     if isinstance(value, _JSON_SCALARS):
         return value
@@ -210,8 +220,8 @@ def _param_to_json(value, arrays):
                          for k, v in value.items()]}
     if isinstance(value, type) and issubclass(value, np.generic) or isinstance(value, np.dtype):
         return {"dtype": np.dtype(value).name}
-    if isinstance(value, np.ndarray):
-        return {"array": _array_to_json(value, arrays)}
+    if isinstance(value, (np.ndarray, pd.Index, pd.Series)):
+        return {"array": _array_to_json(np.asarray(value), arrays)}
     if isinstance(value, pd.DataFrame):
         return {"frame": {
             "index": _array_to_json(value.index.to_numpy(), arrays),

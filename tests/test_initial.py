@@ -329,16 +329,17 @@ def test_position_keyed_parameters_are_saved_with_their_int_keys(frame, tmp_path
 
 def test_exported_vectors_of_number_and_bool_columns_can_be_given_back(frame, tmp_path):
     X, y = frame
-    X = X.assign(flag=X["shop"].to_numpy() % 2 == 0)  # shop: ints; flag: bools
+    X = X.assign(flag=X["shop"].to_numpy() % 2 == 0,  # shop: ints; flag: bools
+                 rate=(X["shop"].to_numpy() / 10).astype(np.float32))  # fmt: skip
     source = EmbeddingEncoder(min_frequency=None, **FAST).fit(X, y)
     given = {}
-    for column in ("shop", "flag"):
+    for column in ("shop", "flag", "rate"):
         given[column] = tmp_path / f"{column}.txt"
         source.export_vectors(column, given[column])
     frozen = EmbeddingEncoder(
-        initial_embeddings=given, trainable={"shop": False, "flag": False}, **FAST
+        initial_embeddings=given, trainable={"shop": False, "flag": False, "rate": False}, **FAST
     ).fit(X, y)
-    for column in ("shop", "flag"):
+    for column in ("shop", "flag", "rate"):
         np.testing.assert_array_equal(
             frozen.get_embeddings(column).to_numpy(), source.get_embeddings(column).to_numpy()
         )

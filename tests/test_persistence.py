@@ -130,6 +130,7 @@ def test_datetime_categories_round_trip(tmp_path):
     loaded = skembed.load(tmp_path / "days.zip")
     assert loaded.categories_[0].dtype == encoder.categories_[0].dtype
     np.testing.assert_array_equal(loaded.transform(X), encoder.transform(X))
+    assert len(np.unique(loaded.transform(X), axis=0)) == 7  # 6 days and NaT: none unknown
 
 
 def test_every_parameter_comes_back_and_refits(frame, tmp_path):
@@ -199,3 +200,24 @@ def test_files_of_format_version_1_still_load(mixed, tmp_path):
     loaded = skembed.load(tmp_path / "v1.zip")
     np.testing.assert_array_equal(loaded.transform(X), encoder.transform(X))
     assert loaded.get_params()["categories"] == "auto" and loaded.hidden_units == (8,)
+
+
+def test_save_writes_file_objects_follows_links_and_keeps_the_usual_mode(mixed, tmp_path):
+    import io
+    import os
+    import stat
+
+    encoder, X = mixed
+    buffer = io.BytesIO()
+    skembed.save(encoder, buffer)
+    buffer.seek(0)
+    np.testing.assert_array_equal(skembed.load(buffer).transform(X), encoder.transform(X))
+
+    real = tmp_path / "real.zip"
+    (tmp_path / "link.zip").symlink_to(real)
+    skembed.save(encoder, tmp_path / "link.zip")
+    assert (tmp_path / "link.zip").is_symlink() and real.is_file()
+
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(real.stat().st_mode) == 0o666 & ~umask  # as open() creates files
