@@ -421,6 +421,10 @@ def parse_args(argv):
         "--synthetic-fit-repeats", type=int, default=3,
         help="fit repeats on the synthetic data (default 3; 0 skips its fit)",
     )  # fmt: skip
+    parser.add_argument(
+        "--flights-epochs", type=int, nargs=2, default=list(FLIGHTS_EPOCHS),
+        help=f"the two epoch counts of the flights fits (default {FLIGHTS_EPOCHS})",
+    )  # fmt: skip
     parser.add_argument("--rows", type=int, help=f"synthetic rows (default {SYNTHETIC_ROWS:,})")
     parser.add_argument(
         "--categories", type=int, nargs="+",
@@ -475,7 +479,7 @@ def main(argv=None):
         X = task.X
         with measure() as step:
             records += benchmark(
-                "flights (str)", X, task.y, epochs=FLIGHTS_EPOCHS, repeats=args.repeats,
+                "flights (str)", X, task.y, epochs=tuple(args.flights_epochs), repeats=args.repeats,
                 fit_repeats=args.fit_repeats, categories=observed,
                 also_transform={"flights (category)": X.astype("category")},
             )  # fmt: skip
@@ -515,6 +519,8 @@ def main(argv=None):
     name = "speed_quick" if args.quick else "speed"
     if args.datasets != parse_args([]).datasets:
         name += "_" + "-".join(args.datasets)  # never overwrites the whole run's files
+    if args.flights_epochs != list(FLIGHTS_EPOCHS) or args.fit_repeats != 3:
+        name += f"_epochs{'-'.join(map(str, args.flights_epochs))}_repeats{args.fit_repeats}"
     paths = write_results(results, args.out_dir, name, metadata, plots=False)
     log("\nWrote " + ", ".join(str(p) for p in paths))
     for phase, seconds in phases.items():
