@@ -355,7 +355,6 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         self.embeddings_ = tables
         self.dims_ = dims
         self._one_hot_columns = [s is not None and s.one_hot for s in starts]
-        self._frozen_columns = [s is not None and s.frozen.any() for s in starts]
         self.infrequent_categories_ = [
             v.categories[mask] if mask.any() else None
             for v, mask in zip(vocabularies, infrequent)
