@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: test bench clean
+.PHONY: test bench clean dist check-dist
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,4 +25,18 @@ bench: $(VENV)/.bench-installed
 	$(PY) -m benchmarks.default $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info
+
+# `make dist` builds the sdist and the wheel into dist/ and checks their metadata;
+# `make check-dist` also installs the wheel into a fresh venv and runs the README there.
+$(VENV)/.dist-installed: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e ".[dist]"
+	touch $@
+
+dist: $(VENV)/.dist-installed
+	rm -rf dist
+	$(PY) -m build --outdir dist . > /dev/null
+	$(PY) -m twine check --strict dist/*
+
+check-dist: dist $(VENV)/.test-installed
+	$(PY) .ci/check_wheel.py dist
