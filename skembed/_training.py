@@ -90,9 +90,10 @@ def train_embeddings(spec, rows, y, train, val, seed, starts=None):
         if best_weights is not None:
             for variable, value in zip(network.model.trainable_variables, best_weights):
                 variable.assign(value)
-        tables = [
-            keras.ops.convert_to_numpy(network.model.get_layer(f"embedding_{i}").embeddings)[:n]
-            for i, n in enumerate(spec.table_sizes)
+        lookups = [network.model.get_layer(f"embedding_{i}") for i in range(len(spec.dims))]
+        tables = [  # writable copies, cut to the real table sizes
+            np.array(keras.ops.convert_to_numpy(lookup.embeddings)[:n])
+            for lookup, n in zip(lookups, spec.table_sizes)
         ]
     return tables, history
 
@@ -214,8 +215,10 @@ def _reset(network, spec, seed, starts, frozen):
     for i, (start, frozen_rows) in enumerate(zip(starts, frozen)):
         lookup = model.get_layer(f"embedding_{i}")
         shape = tuple(lookup.embeddings.shape)
-        values = keras.ops.convert_to_numpy(
-            keras.initializers.RandomUniform(-0.05, 0.05, seed=next_seed())(shape)
+        values = np.array(  # a writable copy: older Keras gives a read-only view
+            keras.ops.convert_to_numpy(
+                keras.initializers.RandomUniform(-0.05, 0.05, seed=next_seed())(shape)
+            )
         )
         if start is not None and start.given.any():
             values[: len(start.given)][start.given] = start.table[start.given]
@@ -272,7 +275,15 @@ class _RowwiseAdam(keras.optimizers.Adam):
 
 
 def _tf_variable(variable):
-    return variable.value if isinstance(variable, keras.Variable) else variable
+    """The tf.Variable under a Keras variable, for sparse reads and scatters.
+
+    Recent Keras gives it as ``value``; Keras 3.0, which TensorFlow 2.16 allows,
+    gives a dense tensor there and keeps the variable as ``_value``.
+    """
+    for candidate in (getattr(variable, "value", None), getattr(variable, "_value", None)):
+        if isinstance(candidate, tf.Variable):
+            return candidate
+    return variable
 
 
 class _RowLookup(keras.layers.Embedding):
@@ -294,8 +305,8 @@ class _RowLookup(keras.layers.Embedding):
         )
 
     def call(self, inputs):
-        vectors = tf.gather(self.embeddings.value, inputs)
-        frozen = tf.gather(self.frozen_rows.value, inputs)[:, None]
+        vectors = tf.gather(_tf_variable(self.embeddings), inputs)
+        frozen = tf.gather(_tf_variable(self.frozen_rows), inputs)[:, None]
         return tf.stop_gradient(vectors) * frozen + vectors * (1.0 - frozen)
 
 
