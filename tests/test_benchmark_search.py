@@ -7,10 +7,10 @@ from benchmarks import search
 
 def test_a_search_counts_its_fits_and_scores_its_best_candidate():
     X, y = make_frame(n=200)
-    seconds, best, fits = search.search(X, y, "TargetEncoder", {"logisticregression__C": [0.1, 1]},
-                                        n_jobs=1)  # fmt: skip
+    _, best, fits = search.search(X, y, "TargetEncoder", {"logisticregression__C": [0.1, 1]},
+                                  n_jobs=1)  # fmt: skip
     assert fits == search.FOLDS * 2 + 1  # each fold and candidate, then the refit
-    assert seconds > 0 and 0.5 < best <= 1  # the frame's target is learnable
+    assert 0.5 < best <= 1  # the frame's target is learnable
 
 
 def test_memory_is_read_after_every_fit():
