@@ -122,9 +122,9 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         folds' networks start from the full fit's starting weights, so their
         vectors come out in its coordinates and are used as they are. The
         folds must hold every row out once, as KFold's do. An int is the
-        number of shuffled (stratified, for a categorical target)
-        folds. ``fit`` and ``transform`` are unaffected: they always use the
-        encoder fitted on all rows. Costs one more fit per fold.
+        number of shuffled (stratified, for a categorical target) folds.
+        ``fit`` and ``transform`` are unaffected: they always use the encoder
+        fitted on all rows. Costs one more fit per fold.
     initial_embeddings : "one_hot", dict or None, default=None
         Where tables start instead of at random. "one_hot" gives every column
         an identity table, one output column per category (with
