@@ -577,3 +577,15 @@ def test_one_hot_names_of_nullable_integers_keep_integers():
     assert OneHotEncoder().fit(X).get_feature_names_out().tolist() == ["i_1.0", "i_2.0", "i_nan"]
     np.testing.assert_array_equal(encoder.transform(X), OneHotEncoder(sparse_output=False)
                                   .fit_transform(X))  # fmt: skip
+
+
+def test_one_fitted_encoder_transforms_in_8_threads_as_serially(fitted, frame):
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, _ = frame
+    parts = [X.iloc[i::8] for i in range(8)] * 4
+    serial = [fitted.transform(part) for part in parts]
+    with ThreadPoolExecutor(8) as pool:
+        threaded = list(pool.map(fitted.transform, parts))
+    for a, b in zip(serial, threaded):
+        np.testing.assert_array_equal(a, b)

@@ -155,3 +155,22 @@ def test_networks_with_large_tables_are_not_kept(monkeypatch):
     monkeypatch.setattr(_training, "MAX_KEPT_TABLE_ROWS", 16)  # the tables need 8 + 16 rows
     EmbeddingEncoder(epochs=1, random_state=0).fit(X, y)
     assert not _training._networks
+
+
+def test_fits_in_threads_give_what_they_give_one_after_another():
+    # Threads share the kept networks: a lock makes them take turns.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from skembed import EmbeddingEncoder
+
+    X, y = make_frame(n=300)
+
+    def fit(seed):
+        return EmbeddingEncoder(epochs=2, batch_size=64, random_state=seed).fit(X, y).embeddings_
+
+    serial = [fit(seed) for seed in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(fit, range(4)))
+    for a, b in zip(serial, threaded):
+        for table_a, table_b in zip(a, b):
+            np.testing.assert_array_equal(table_a, table_b)
