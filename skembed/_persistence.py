@@ -134,14 +134,16 @@ def load(path):
             def array(name):
                 return np.load(io.BytesIO(archive.read(name)), allow_pickle=False)
 
-            if metadata["format_version"] == 1:
+            version_1 = metadata["format_version"] == 1
+            if version_1:
                 params = _params_from_version_1(metadata["params"])
-                classes = metadata["classes"]
-                classes = None if classes is None else _values_from_json(classes)
             else:
                 params = {k: _param_from_json(v, array) for k, v in metadata["params"].items()}
-                classes = metadata["classes"]
-                classes = None if classes is None else _array_from_json(classes, array)
+            classes = metadata["classes"]
+            if classes is not None and version_1:
+                classes = _values_from_json(classes)
+            elif classes is not None:
+                classes = _array_from_json(classes, array)
             encoder = EmbeddingEncoder(**params)
             categories = [_array_from_json(c, array) for c in metadata["categories"]]
             encoder.embeddings_ = [array(f"embeddings_{i}.npy") for i in range(len(categories))]
@@ -182,7 +184,8 @@ def _check_format(metadata, path):
     if version not in READABLE_VERSIONS:
         raise _FormatError(
             f"{path} has format version {version!r}; this skembed reads versions "
-            f"{', '.join(map(str, READABLE_VERSIONS))}. Save it again with the skembed that will load it."
+            f"{', '.join(map(str, READABLE_VERSIONS))}. Save it again with the skembed "
+            "that will load it."
         )
 
 
@@ -298,9 +301,8 @@ def _params_from_version_1(params):
         params["dtype"] = np.dtype(params["dtype"]["dtype"]).type
     if isinstance(params.get("hidden_units"), list):
         params["hidden_units"] = tuple(params["hidden_units"])
-    for name in ("categories", "cv"):  # stored as None when not JSON-able
-        if params.get(name, "") is None:
-            params[name] = EmbeddingEncoder().get_params()[name]
+    if params.get("categories", "auto") is None:  # explicit categories were not kept
+        params["categories"] = "auto"
     return params
 
 

@@ -37,6 +37,11 @@ class NetworkSpec:
     n_iter_no_change: int | None
     verbose: int
 
+    @property
+    def class_indices(self):
+        """Whether y holds class indices (one per sample) rather than a column per output."""
+        return self.loss.startswith("sparse")
+
 
 def train_embeddings(spec, rows, y, train, val, seed, starts=None):
     """Train the network; return each column's embedding table and the history.
@@ -61,7 +66,7 @@ def train_embeddings(spec, rows, y, train, val, seed, starts=None):
         network = _network(spec, [not f.all() for f in frozen])
         next_seed = _reset(network, spec, seed, starts, frozen)
         shuffle_seed = tf.constant(next_seed(), tf.int64)
-        if not spec.loss.startswith("sparse"):
+        if not spec.class_indices:
             y = np.asarray(y, dtype=np.float32).reshape(len(y), -1)  # one column per output
         rows, y = tf.constant(rows), tf.constant(y)
         train = tf.constant(train, tf.int64)
@@ -119,10 +124,10 @@ class _Network:
         # Built now, eagerly: a tf.function may not create variables after its first call.
         self.optimizer.build(self.model.trainable_variables)
         per_sample = keras.losses.get(spec.loss)
-        target = tf.TensorSpec(
-            [None] if spec.loss.startswith("sparse") else [None, spec.n_outputs],
-            tf.int32 if spec.loss.startswith("sparse") else tf.float32,
-        )
+        if spec.class_indices:
+            target = tf.TensorSpec([None], tf.int32)
+        else:
+            target = tf.TensorSpec([None, spec.n_outputs], tf.float32)
         codes = tf.TensorSpec([None, len(capacities)], tf.int32)
         samples = tf.TensorSpec([None], tf.int64)
         scalar = tf.TensorSpec([], tf.int64)
