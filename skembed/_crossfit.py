@@ -26,7 +26,7 @@ from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import _num_samples
 
 from ._targets import typed_target
-from ._vocabulary import count_codes
+from ._tokens import encode_column, row_counts
 
 
 def cross_fitted(encoder, X, y):
@@ -83,10 +83,12 @@ def _check_one_hot_folds(encoder, X, fold_rows):
         return
     columns = encoder._check_X(X, reset=False)
     names = encoder._feature_names()
+    analyzers = encoder._analyzers(names)
     for i in one_hot:
-        codes = encoder._vocabularies[i].encode(columns[i])
+        vocabulary = encoder._vocabularies[i]
+        codes, tokens = encode_column(columns[i], analyzers[i], vocabulary, names[i])
         for rows in [np.arange(len(codes)), *fold_rows]:
-            counts = count_codes(codes[rows], len(encoder._vocabularies[i]))
+            counts = row_counts(codes[rows], tokens, len(vocabulary))
             if encoder._infrequent_masks([counts], len(rows))[0].any():
                 raise ValueError(
                     f"cv cannot cross-fit the one-hot column {names[i]!r} with "

@@ -24,7 +24,10 @@ from ._initial import ONE_HOT, given_start, one_hot_start, per_column, previous_
 from . import _inspection
 from ._crossfit import cross_fitted
 from ._targets import prepare_target
-from ._vocabulary import UNKNOWN, Vocabulary, count_codes, unique_sorted
+from ._tokens import (
+    ANALYZERS, check_analyzer, check_some_frequent, pool, row_counts, split_cells, token_categories,
+)
+from ._vocabulary import UNKNOWN, Vocabulary, unique_sorted
 
 #: Share of training values (per column) relabelled as unknown so that the
 #: unknown row of every table is learned, not left at its initialization.
@@ -57,7 +60,10 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
     plain numpy: it neither imports nor holds TensorFlow.
 
     Every column is treated as categorical, whatever its dtype. Missing values
-    (None, NaN, pd.NA) are one category of their own.
+    (None, NaN, pd.NA) are one category of their own. A column with an
+    ``analyzer`` is a token column instead: each cell is split into tokens
+    (words, character n-grams, tags), every token has a row of the table, and
+    a cell's vector is the mean of its tokens' rows.
 
     Parameters
     ----------
@@ -74,11 +80,34 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         "auto" takes the sorted distinct values of each column. A list gives
         each column's categories in the order of their table rows; values
         outside it are unknown.
+    analyzer : {"word", "char_wb", "list"}, callable, dict or None, default=None
+        What a cell is. None: one category (a plain column). Otherwise the
+        column is a token column, whose categories are its tokens:
+
+        - "word": text, split into lowercased words of two or more letters
+          or digits (CountVectorizer's default pattern);
+        - "char_wb": a name, split into the character n-grams (3 to 5) of
+          its lowercased words, each padded by a space, plus the whole value
+          as the token ``"<value>"``: values never seen in fit get a vector
+          from their spelling, while a frequent value keeps a vector of its
+          own;
+        - "list": a list, tuple or array of string tokens (tags);
+        - a callable: takes a cell, returns its tokens as a list of strings
+          (for example ``CountVectorizer(...).build_analyzer()``).
+
+        A cell's vector is the mean of its tokens' vectors (a repeated token
+        counts each time); a cell without tokens (empty or missing) has a
+        vector of its own, the row of the category NaN that ends every token
+        column's categories. "word" and "char_wb" take strings and missing
+        values only. A string, or callable, applies to every column; a dict
+        maps feature names (or positions) to analyzers.
     handle_unknown : {"error", "ignore", "infrequent_if_exist"}, \
             default="infrequent_if_exist"
         What transform does with a value not seen during fit: raise, encode it
         as a zero vector, or encode it as the learned vector that unknown and
-        infrequent categories share (the last row of each table).
+        infrequent categories share (the last row of each table). In a token
+        column this applies to each token; an ignored token counts as a zero
+        vector in its cell's mean.
     min_frequency : int, float or None, default=5
         Categories seen fewer times than this in fit (a count, or a fraction
         of the rows when a float) are infrequent: they share the unknown
@@ -86,7 +115,14 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         category with a given vector (``initial_embeddings``, or a previous
         fit under ``warm_start``) keeps it however rare; one-hot tables group
         infrequent categories as OneHotEncoder does. None gives every category
-        its own row, as OneHotEncoder's default.
+        its own row, as OneHotEncoder's default. In a token column, a token's
+        count is the number of rows holding it.
+    max_categories : int or None, default=None
+        Most distinct vectors per column, counting the one shared by unknown
+        and infrequent categories, as in OneHotEncoder: when a column has
+        more, only its ``max_categories - 1`` most frequent categories keep a
+        vector of their own. Caps the vocabulary of a token column. None: no
+        limit.
     target_type : {"auto", "binary", "multiclass", "continuous"}, default="auto"
         The kind of target. "auto" decides as TargetEncoder does (two values
         are binary, more integers or strings multiclass, other floats
@@ -207,11 +243,13 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         "dims": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), dict, list],
         "categories": [StrOptions({"auto"}), list],
         "handle_unknown": [StrOptions({"error", "ignore", "infrequent_if_exist"})],
+        "analyzer": [None, StrOptions(set(ANALYZERS)), callable, dict],
         "min_frequency": [
             Interval(Integral, 1, None, closed="left"),
             Interval(RealNotInt, 0, 1, closed="neither"),
             None,
         ],
+        "max_categories": [Interval(Integral, 1, None, closed="left"), None],
         "target_type": [StrOptions({"auto", "binary", "multiclass", "continuous"})],
         "hidden_units": [tuple, list],
         "dropout": [Interval(Real, 0, 1, closed="left")],
@@ -234,8 +272,10 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         *,
         dims="auto",
         categories="auto",
+        analyzer=None,
         handle_unknown="infrequent_if_exist",
         min_frequency=5,
+        max_categories=None,
         target_type="auto",
         hidden_units=(64,),
         dropout=0.0,
@@ -254,8 +294,10 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
     ):
         self.dims = dims
         self.categories = categories
+        self.analyzer = analyzer
         self.handle_unknown = handle_unknown
         self.min_frequency = min_frequency
+        self.max_categories = max_categories
         self.target_type = target_type
         self.hidden_units = hidden_units
         self.dropout = dropout
@@ -310,7 +352,12 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         columns = self._check_X(X, reset=not warm)
         names = self._feature_names()
 
-        vocabularies = self._fit_vocabularies(columns, names)
+        analyzers = self._analyzers(names)
+        bags = [
+            None if analyzer is None else split_cells(column, analyzer, name)
+            for column, analyzer, name in zip(columns, analyzers, names)
+        ]
+        vocabularies = self._fit_vocabularies(columns, names, bags)
         if warm:
             # Known categories keep their rows; new ones come after them.
             vocabularies = [
@@ -319,21 +366,32 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         # The one integer array fit keeps: category codes, turned in place
         # into table rows below. The network reads its batches from it by
         # index, so the split makes no copies.
+        # A token column's codes are its cells'; `tokens` holds their tokens' codes.
         codes = np.empty((len(columns[0]), len(columns)), dtype=np.int32)
-        for i, (vocabulary, column) in enumerate(zip(vocabularies, columns)):
-            codes[:, i] = vocabulary.encode(column)
+        tokens = [None] * len(columns)
+        for i, (vocabulary, column, bag) in enumerate(zip(vocabularies, columns, bags)):
+            if bag is None:
+                codes[:, i] = vocabulary.encode(column)
+                values, value_codes = column, codes[:, i]
+            else:
+                tokens[i] = bag.encode(vocabulary)
+                codes[:, i] = tokens[i].cell_of_row
+                values, value_codes = bag.tokens, vocabulary.encode(bag.tokens)
             if self.handle_unknown == "error":
-                self._raise_if_unknown(column, codes[:, i], names[i], "fit")
-            if check_categories and self.categories != "auto" and (codes[:, i] == UNKNOWN).all():
+                self._raise_if_unknown(values, value_codes, names[i], "fit")
+            if check_categories and self.categories != "auto" and (value_codes == UNKNOWN).all():
                 raise ValueError(
                     f"None of the values of column {names[i]!r} is among its given categories: "
-                    f"values like {list(pd.unique(np.asarray(column, dtype=object))[:3])}, "
+                    f"values like {list(pd.unique(np.asarray(values, dtype=object))[:3])}, "
                     f"categories like {vocabulary.categories[:3].tolist()}. Give the "
                     "categories with the column's type."
                 )
-        counts = [count_codes(codes[:, i], len(v)) for i, v in enumerate(vocabularies)]
+        counts = [row_counts(codes[:, i], t, len(v)) for i, (t, v) in enumerate(zip(tokens, vocabularies))]
         infrequent = self._infrequent_masks(counts, len(codes))
         starts = self._starts(vocabularies, names, infrequent, warm)
+        for bag, rare, count, vocabulary, name in zip(bags, infrequent, counts, vocabularies, names):
+            if bag is not None:
+                check_some_frequent(rare, count, vocabulary, name)
         dims = self._resolve_dims(vocabularies, names, starts)
 
         given_only = self._nothing_to_learn(y, starts, vocabularies, infrequent, names)
@@ -346,7 +404,8 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             trained = [np.zeros(len(v), dtype=bool) for v in vocabularies]
         else:
             tables, trained, history = self._train(
-                codes, target, vocabularies, infrequent, starts, dims, hidden_units, network_seed
+                codes, tokens, target, vocabularies, infrequent, starts, dims, hidden_units,
+                network_seed,
             )
         tables = self._finished_tables(tables, trained, starts)
 
@@ -384,9 +443,13 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
                 table[start.frozen] = start.table[start.frozen]
         return tables
 
-    def _train(self, codes, target, vocabularies, infrequent, starts, dims, hidden_units,
+    def _train(self, codes, tokens, target, vocabularies, infrequent, starts, dims, hidden_units,
                network_seed):
-        """Train the network; return its tables, which categories it trained, its history."""
+        """Train the network; return its tables, which categories it trained, its history.
+
+        ``codes`` holds each row's category (a token column: cell) codes,
+        ``tokens`` each token column's :class:`TokenCodes`.
+        """
         rng = check_random_state(self.random_state)
         train, val = self._split(len(codes), rng)
         learned_unknown = [i for i, s in enumerate(starts) if s is None or not s.frozen[-1]]
@@ -394,11 +457,15 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         # Trained: left in the training rows after the relabelling, which may
         # take every value of a category seen once or twice.
         trained = [
-            (count_codes(codes[train, i], len(vocabulary)) > 0) & ~rare
-            for i, (vocabulary, rare) in enumerate(zip(vocabularies, infrequent))
+            (row_counts(codes[train, i], column_tokens, len(vocabulary)) > 0) & ~rare
+            for i, (vocabulary, column_tokens, rare) in enumerate(
+                zip(vocabularies, tokens, infrequent)
+            )
         ]
         # Categories with a given vector keep their rows even if training never sees them.
-        self._codes_to_table_rows(codes, vocabularies, _with_vector(trained, starts))
+        pooled = self._codes_to_table_rows(
+            codes, tokens, vocabularies, _with_vector(trained, starts)
+        )
 
         from ._training import NetworkSpec, train_embeddings
 
@@ -407,6 +474,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             dims=dims,
             hidden_units=hidden_units,
             dropout=float(self.dropout),
+            pooled=tuple(p is not None for p in pooled),
             n_outputs=target.n_outputs,
             activation=target.activation,
             loss=target.loss,
@@ -420,7 +488,8 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         # Kept for cross fitting, whose folds start their tables where these started.
         self._network_seed = drawn if network_seed is None else network_seed
         tables, history = train_embeddings(
-            spec, codes, target.values, train, val, seed=self._network_seed, starts=starts
+            spec, codes, target.values, train, val, seed=self._network_seed, starts=starts,
+            pooled=pooled,
         )
         return tables, trained, history
 
@@ -521,20 +590,32 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             )
         return tuple(int(u) for u in units)
 
-    def _fit_vocabularies(self, columns, names):
+    def _analyzers(self, names):
+        analyzers = per_column(self.analyzer, names, "analyzer", None)
+        for analyzer, name in zip(analyzers, names):
+            check_analyzer(analyzer, name)
+        return analyzers
+
+    def _fit_vocabularies(self, columns, names, bags):
+        """Each column's vocabulary: its categories, or a token column's tokens."""
         if self.categories == "auto":
-            return [Vocabulary(unique_sorted(c, n)) for c, n in zip(columns, names)]
+            return [
+                Vocabulary(unique_sorted(c, n) if b is None else token_categories(b))
+                for c, n, b in zip(columns, names, bags)
+            ]
         if len(self.categories) != len(columns):
             raise ValueError(
                 f"categories has {len(self.categories)} entries but X has "
                 f"{len(columns)} columns; give one array-like per column."
             )
         vocabularies = []
-        for given, name in zip(self.categories, names):
+        for given, name, bag in zip(self.categories, names, bags):
             values = np.array(given)
             if values.dtype.kind in "US":
                 # Keep a NaN among strings a NaN, not the string "nan".
                 values = np.array(list(given), dtype=object)
+            if bag is not None and not pd.isna(values).any():
+                values = np.append(values.astype(object), np.nan)  # the empty cell's row
             try:
                 vocabularies.append(Vocabulary(values))
             except ValueError as error:
@@ -542,12 +623,20 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         return vocabularies
 
     def _infrequent_masks(self, counts, n_samples):
-        if self.min_frequency is None:
-            return [np.zeros(len(count), dtype=bool) for count in counts]
+        """Per column, its infrequent categories: by ``min_frequency``, then
+        ``max_categories``, as OneHotEncoder chooses them."""
         threshold = self.min_frequency
         if isinstance(threshold, RealNotInt):
             threshold = threshold * n_samples
-        return [count < threshold for count in counts]
+        masks = []
+        for count in counts:
+            rare = np.zeros(len(count), dtype=bool) if threshold is None else count < threshold
+            # The vectors left: the frequent categories' and the shared one.
+            if self.max_categories is not None and len(count) - rare.sum() + 1 > self.max_categories:
+                keep = self.max_categories - 1
+                rare[np.argsort(count, kind="mergesort")[: len(count) - keep]] = True
+            masks.append(rare)
+        return masks
 
     def _resolve_dims(self, vocabularies, names, starts):
         """Each column's width: its starting table's, else ``dims``' or the auto rule."""
@@ -591,13 +680,25 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         return np.sort(order[n_val:]), np.sort(order[:n_val])
 
     @staticmethod
-    def _codes_to_table_rows(codes, vocabularies, trained):
-        """Map codes to table rows in place: untrained categories share the last."""
-        for i, (vocabulary, seen) in enumerate(zip(vocabularies, trained)):
+    def _codes_to_table_rows(codes, tokens, vocabularies, trained):
+        """Map codes to table rows in place: untrained categories share the last.
+
+        A token column's codes stay its cells', the unknown code becoming one
+        more cell, of the unknown row alone; returns per column None, or for a
+        token column its cells' table rows (``TokenCodes.table_rows``).
+        """
+        pooled = []
+        for i, (vocabulary, column_tokens, seen) in enumerate(zip(vocabularies, tokens, trained)):
             row_of_code = np.where(seen, np.arange(len(vocabulary)), vocabulary.unknown_row)
             # Code -1 (unknown) picks the appended last entry.
             row_of_code = np.append(row_of_code, vocabulary.unknown_row).astype(np.int32)
-            codes[:, i] = row_of_code[codes[:, i]]
+            if column_tokens is None:
+                codes[:, i] = row_of_code[codes[:, i]]
+                pooled.append(None)
+            else:
+                codes[codes[:, i] == UNKNOWN, i] = column_tokens.n_cells
+                pooled.append(column_tokens.table_rows(row_of_code, vocabulary.unknown_row))
+        return pooled
 
     @staticmethod
     def _relabel_as_unknown(codes, train, columns, rng):
@@ -653,10 +754,14 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         # faster than writing strided slices of a row-major array.
         out = np.empty((sum(self.dims_), len(columns[0])), dtype=self.embeddings_[0].dtype)
         start = 0
-        for column, vocabulary, table, name in zip(
-            columns, self._vocabularies, self.embeddings_, names
+        for column, vocabulary, table, name, analyzer in zip(
+            columns, self._vocabularies, self.embeddings_, names, self._analyzers(names)
         ):
             stop = start + table.shape[1]
+            if analyzer is not None:
+                self._pool_tokens(out[start:stop], column, analyzer, vocabulary, table, name)
+                start = stop
+                continue
             codes = vocabulary.encode(column)
             unknown = codes == UNKNOWN
             has_unknown = unknown.any()
@@ -670,6 +775,19 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
                 out[start:stop, unknown] = 0
             start = stop
         return out.T
+
+    def _pool_tokens(self, out, column, analyzer, vocabulary, table, name):
+        """Write the vectors of a token column's cells (transposed) into ``out``."""
+        bags = split_cells(column, analyzer, name)
+        tokens = bags.encode(vocabulary)
+        unknown = tokens.codes == UNKNOWN
+        ignored = None
+        if unknown.any():
+            self._raise_if_unknown(bags.tokens, vocabulary.encode(bags.tokens), name, "transform")
+            tokens.codes[unknown] = vocabulary.unknown_row
+            ignored = unknown if self.handle_unknown == "ignore" else None
+        cells = np.ascontiguousarray(pool(table, tokens.codes, tokens.indptr, ignored).T)
+        np.take(cells, tokens.cell_of_row, axis=1, out=out, mode="clip")
 
     def _raise_if_unknown(self, column, codes, name, stage):
         if self.handle_unknown != "error":
@@ -700,6 +818,13 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         X_original : ndarray of shape (n_samples, n_features_in_)
         """
         check_is_fitted(self)
+        names = self._feature_names()
+        pooled = [n for n, a in zip(names, self._analyzers(names)) if a is not None]
+        if pooled:
+            raise ValueError(
+                f"inverse_transform cannot decode the token columns {pooled}: a cell's "
+                "vector is the mean of its tokens' vectors, which has no single inverse"
+            )
         X = check_array(X, dtype=[np.float64, np.float32], input_name="X")
         width = sum(self.dims_)
         if X.shape[1] != width:

@@ -36,6 +36,12 @@ class NetworkSpec:
     learning_rate: float
     n_iter_no_change: int | None
     verbose: int
+    pooled: tuple = ()  # per column, whether it is a token column (none if empty)
+
+    @property
+    def pooled_columns(self):
+        """Per column, whether its input is a cell whose token rows are averaged."""
+        return tuple(self.pooled) or (False,) * len(self.dims)
 
     @property
     def class_indices(self):
@@ -43,12 +49,15 @@ class NetworkSpec:
         return self.loss.startswith("sparse")
 
 
-def train_embeddings(spec, rows, y, train, val, seed, starts=None):
+def train_embeddings(spec, rows, y, train, val, seed, starts=None, pooled=None):
     """Train the network; return each column's embedding table and the history.
 
     ``rows`` is an ``(n_samples, n_columns)`` int32 array of table rows and
     ``y`` the prepared target; ``train`` and ``val`` index their training and
-    validation samples. Without ``val`` (None), early stopping watches the
+    validation samples. For a token column (``spec.pooled``), ``rows`` holds
+    cells and ``pooled`` gives, at its position, ``(indptr, table_rows)``:
+    cell ``c``'s vector is the mean of the rows ``table_rows[indptr[c] :
+    indptr[c + 1]]``. Without ``val`` (None), early stopping watches the
     training loss. ``starts`` holds, per column, None or an object with
     ``table``, ``given`` and ``frozen``: the given rows start from ``table``
     and the frozen ones never change.
@@ -69,16 +78,22 @@ def train_embeddings(spec, rows, y, train, val, seed, starts=None):
         if not spec.class_indices:
             y = np.asarray(y, dtype=np.float32).reshape(len(y), -1)  # one column per output
         rows, y = tf.constant(rows), tf.constant(y)
+        bags = tuple(
+            (tf.constant(indptr, tf.int64), tf.constant(table_rows, tf.int32))
+            for indptr, table_rows in (p for p in (pooled or []) if p is not None)
+        )
         train = tf.constant(train, tf.int64)
         val = None if val is None else tf.constant(val, tf.int64)
         monitor = "loss" if val is None else "val_loss"
         history = {"loss": []} if val is None else {"loss": [], "val_loss": []}
         best, best_weights, wait = np.inf, None, 0
         for epoch in range(spec.epochs):
-            loss = network.train_epoch(rows, y, train, shuffle_seed, epoch, steps)
+            loss = network.train_epoch(rows, bags, y, train, shuffle_seed, epoch, steps)
             history["loss"].append(float(loss))
             if val is not None:
-                history["val_loss"].append(float(network.loss(rows, y, val, spec.batch_size)))
+                history["val_loss"].append(
+                    float(network.loss(rows, bags, y, val, spec.batch_size))
+                )
             if spec.verbose:
                 print(f"Epoch {epoch + 1}/{spec.epochs}: " + ", ".join(
                     f"{name} {values[-1]:.4f}" for name, values in history.items()
@@ -88,17 +103,16 @@ def train_embeddings(spec, rows, y, train, val, seed, starts=None):
             wait += 1
             if history[monitor][-1] < best or best_weights is None:
                 best = min(best, history[monitor][-1])
-                best_weights = [v.numpy() for v in network.model.trainable_variables]
+                best_weights = [v.numpy() for v in network.variables]
                 wait = 0
             elif wait >= spec.n_iter_no_change:
                 break
         if best_weights is not None:
-            for variable, value in zip(network.model.trainable_variables, best_weights):
+            for variable, value in zip(network.variables, best_weights):
                 variable.assign(value)
-        lookups = [network.model.get_layer(f"embedding_{i}") for i in range(len(spec.dims))]
         tables = [  # writable copies, cut to the real table sizes
             np.array(keras.ops.convert_to_numpy(lookup.embeddings)[:n])
-            for lookup, n in zip(lookups, spec.table_sizes)
+            for lookup, n in zip(network.lookups, spec.table_sizes)
         ]
     return tables, history
 
@@ -116,24 +130,52 @@ def epoch_batches(train, seed, epoch, steps):
 
 
 class _Network:
-    """A built network, its optimizer and its two traced functions."""
+    """A built network, its optimizer and its two traced functions.
+
+    The network: one embedding table per column, each looked up (and, for a
+    token column, averaged over the cell's tokens), the vectors concatenated,
+    optional dropout, ReLU layers and the output layer. Its layers are built
+    here and called by hand, not wrapped in a Keras model, because a token
+    column's cells come with per-fit inputs of their own.
+    """
 
     def __init__(self, spec, capacities, trainable):
-        self.model = _build_model(spec, capacities, trainable)
+        self.pooled = spec.pooled_columns
+        self.lookups = []
+        for i, (n_rows, dim) in enumerate(zip(capacities, spec.dims)):
+            lookup = _RowLookup(n_rows, dim, name=f"embedding_{i}")
+            lookup.build()
+            self.lookups.append(lookup)
+        self.dropout = keras.layers.Dropout(spec.dropout, seed=0) if spec.dropout > 0 else None
+        self.dense, width = [], sum(spec.dims)
+        for units in spec.hidden_units:
+            self.dense.append(keras.layers.Dense(units, activation="relu"))
+            self.dense[-1].build((None, width))
+            width = units
+        self.dense.append(keras.layers.Dense(spec.n_outputs, activation=spec.activation))
+        self.dense[-1].build((None, width))
+        # A wholly frozen table is left out of the optimizer altogether.
+        self.variables = [
+            lookup.embeddings for lookup, free in zip(self.lookups, trainable) if free
+        ] + [weight for layer in self.dense for weight in (layer.kernel, layer.bias)]
         self.optimizer = _RowwiseAdam(learning_rate=spec.learning_rate, name="rowwise_adam")
         # Built now, eagerly: a tf.function may not create variables after its first call.
-        self.optimizer.build(self.model.trainable_variables)
+        self.optimizer.build(self.variables)
         per_sample = keras.losses.get(spec.loss)
         if spec.class_indices:
             target = tf.TensorSpec([None], tf.int32)
         else:
             target = tf.TensorSpec([None, spec.n_outputs], tf.float32)
         codes = tf.TensorSpec([None, len(capacities)], tf.int32)
+        bags = tuple(
+            (tf.TensorSpec([None], tf.int64), tf.TensorSpec([None], tf.int32))
+            for pooled in self.pooled if pooled
+        )  # fmt: skip
         samples = tf.TensorSpec([None], tf.int64)
         scalar = tf.TensorSpec([], tf.int64)
 
-        @tf.function(input_signature=[codes, target, samples, scalar, scalar, scalar])
-        def train_epoch(rows, y, train, seed, epoch, steps):
+        @tf.function(input_signature=[codes, bags, target, samples, scalar, scalar, scalar])
+        def train_epoch(rows, bags, y, train, seed, epoch, steps):
             """One epoch of training; returns the mean loss over its samples."""
             order, bounds = epoch_batches(train, seed, epoch, steps)
             n = tf.size(order, out_type=tf.int64)
@@ -141,25 +183,51 @@ class _Network:
             for step in tf.range(steps):
                 batch = order[bounds[step] : bounds[step + 1]]
                 with tf.GradientTape() as tape:
-                    predicted = self.model(tf.gather(rows, batch), training=True)
+                    predicted = self(tf.gather(rows, batch), bags, training=True)
                     loss = tf.reduce_mean(per_sample(tf.gather(y, batch), predicted))
-                variables = self.model.trainable_variables
-                self.optimizer.apply(tape.gradient(loss, variables), variables)
+                self.optimizer.apply(tape.gradient(loss, self.variables), self.variables)
                 total += loss * tf.cast(tf.size(batch), tf.float32)
             return total / tf.cast(n, tf.float32)
 
-        @tf.function(input_signature=[codes, target, samples, scalar])
-        def mean_loss(rows, y, samples, batch_size):
+        @tf.function(input_signature=[codes, bags, target, samples, scalar])
+        def mean_loss(rows, bags, y, samples, batch_size):
             """The mean loss over ``samples``, in batches of ``batch_size``."""
             n = tf.size(samples, out_type=tf.int64)
             total = tf.constant(0.0, tf.float32)
             for start in tf.range(0, n, batch_size):
                 batch = samples[start : start + batch_size]
-                predicted = self.model(tf.gather(rows, batch), training=False)
+                predicted = self(tf.gather(rows, batch), bags, training=False)
                 total += tf.reduce_sum(per_sample(tf.gather(y, batch), predicted))
             return total / tf.cast(n, tf.float32)
 
         self.train_epoch, self.loss = train_epoch, mean_loss
+
+    def __call__(self, rows, bags, training):
+        """The network's output for a batch of ``rows`` (table rows, or cells)."""
+        vectors, bags = [], iter(bags)
+        for i, (lookup, pooled) in enumerate(zip(self.lookups, self.pooled)):
+            if pooled:
+                vectors.append(_mean_of_rows(lookup, rows[:, i], *next(bags)))
+            else:
+                vectors.append(lookup(rows[:, i]))
+        x = tf.concat(vectors, axis=1) if len(vectors) > 1 else vectors[0]
+        if self.dropout is not None:
+            x = self.dropout(x, training=training)
+        for layer in self.dense:
+            x = layer(x)
+        return x
+
+
+def _mean_of_rows(lookup, cells, indptr, table_rows):
+    """Each cell's vector: the mean of its rows ``table_rows[indptr[c] : indptr[c + 1]]``.
+
+    Every cell has at least one row, so the sum's segments are the batch's cells.
+    """
+    starts, ends = tf.gather(indptr, cells), tf.gather(indptr, cells + 1)
+    positions = tf.ragged.range(starts, ends)
+    vectors = lookup(tf.gather(table_rows, positions.flat_values))
+    sums = tf.math.segment_sum(vectors, positions.value_rowids())
+    return sums / tf.cast(ends - starts, sums.dtype)[:, None]
 
 
 #: Networks kept for reuse, by structure. Tracing a network's functions is
@@ -191,7 +259,7 @@ def _network(spec, trainable):
     key = (
         tuple(table_capacity(n) for n in spec.table_sizes), tuple(spec.dims),
         tuple(spec.hidden_units), spec.dropout, spec.n_outputs, spec.activation, spec.loss,
-        tuple(trainable),
+        tuple(trainable), spec.pooled_columns,
     )  # fmt: skip
     if key in _networks:
         _networks.move_to_end(key)
@@ -216,9 +284,7 @@ def _reset(network, spec, seed, starts, frozen):
     def next_seed():
         return int(seeds.integers(2**31 - 1))
 
-    model = network.model
-    for i, (start, frozen_rows) in enumerate(zip(starts, frozen)):
-        lookup = model.get_layer(f"embedding_{i}")
+    for lookup, start, frozen_rows in zip(network.lookups, starts, frozen):
         shape = tuple(lookup.embeddings.shape)
         values = np.array(  # a writable copy: older Keras gives a read-only view
             keras.ops.convert_to_numpy(
@@ -231,13 +297,12 @@ def _reset(network, spec, seed, starts, frozen):
         mask = np.zeros(shape[0], dtype="float32")
         mask[: len(frozen_rows)] = frozen_rows
         lookup.frozen_rows.assign(mask)
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.Dropout) and layer.rate > 0:
-            layer.seed_generator.state.assign(np.array([next_seed(), 0]))
-        elif isinstance(layer, keras.layers.Dense):
-            initializer = keras.initializers.GlorotUniform(seed=next_seed())
-            layer.kernel.assign(initializer(tuple(layer.kernel.shape)))
-            layer.bias.assign(np.zeros(layer.bias.shape, dtype="float32"))
+    if network.dropout is not None:
+        network.dropout.seed_generator.state.assign(np.array([next_seed(), 0]))
+    for layer in network.dense:
+        initializer = keras.initializers.GlorotUniform(seed=next_seed())
+        layer.kernel.assign(initializer(tuple(layer.kernel.shape)))
+        layer.bias.assign(np.zeros(layer.bias.shape, dtype="float32"))
     optimizer = network.optimizer
     optimizer.learning_rate = spec.learning_rate
     for variable in optimizer.variables:
@@ -313,21 +378,3 @@ class _RowLookup(keras.layers.Embedding):
         vectors = tf.gather(_tf_variable(self.embeddings), inputs)
         frozen = tf.gather(_tf_variable(self.frozen_rows), inputs)[:, None]
         return tf.stop_gradient(vectors) * frozen + vectors * (1.0 - frozen)
-
-
-def _build_model(spec, capacities, trainable):
-    """The network's structure; its weights are set per fit by :func:`_reset`."""
-    inputs = keras.Input(shape=(len(spec.dims),), dtype="int32", name="codes")
-    vectors = []
-    for i, (n_rows, dim) in enumerate(zip(capacities, spec.dims)):
-        lookup = _RowLookup(n_rows, dim, name=f"embedding_{i}")
-        # A wholly frozen table is left out of the optimizer altogether.
-        lookup.trainable = trainable[i]
-        vectors.append(lookup(inputs[:, i]))
-    x = keras.layers.Concatenate()(vectors) if len(vectors) > 1 else vectors[0]
-    if spec.dropout > 0:
-        x = keras.layers.Dropout(spec.dropout, seed=0)(x)
-    for units in spec.hidden_units:
-        x = keras.layers.Dense(units, activation="relu")(x)
-    outputs = keras.layers.Dense(spec.n_outputs, activation=spec.activation)(x)
-    return keras.Model(inputs, outputs)

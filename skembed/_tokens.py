@@ -1,0 +1,288 @@
+"""Token columns: a cell is a bag of tokens, encoded as the mean of their vectors.
+
+Numpy world. A plain column maps a value to one table row. A token column
+(``analyzer`` set) splits each cell into tokens (words, character n-grams, the
+tags of a list, or what a callable returns) and gives every token a row: the
+column's categories are its tokens, and a cell's vector is the mean of its
+tokens' rows. Cells are tokenized once per distinct value; pooling is then one
+gather and one segment sum.
+
+Every token vocabulary ends with ``np.nan``: the row of a cell without
+tokens (empty, or missing), as the missing category ends a plain column's.
+"""
+
+import itertools
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ._vocabulary import UNKNOWN, count_codes
+
+#: The analyzers a column may name; a callable may be given instead.
+ANALYZERS = ("word", "char_wb", "list")
+
+#: scikit-learn's default token pattern: words of two or more word characters.
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+
+#: Lengths of the character n-grams of ``"char_wb"`` (fastText's).
+NGRAM_RANGE = (3, 5)
+
+
+def check_analyzer(analyzer, name):
+    """Raise unless ``analyzer`` is None, one of :data:`ANALYZERS` or a callable."""
+    if analyzer is None or callable(analyzer) or (
+        isinstance(analyzer, str) and analyzer in ANALYZERS
+    ):
+        return
+    raise ValueError(
+        f"analyzer for column {name!r} must be None, one of {list(ANALYZERS)} or a "
+        f"callable, got {analyzer!r}"
+    )
+
+
+def words(text):
+    """Lowercased words of two or more characters, as CountVectorizer's "word"."""
+    return _WORD.findall(text.lower())
+
+
+def char_wb_ngrams(text):
+    """Character n-grams inside words, and the whole value as ``"<value>"``.
+
+    As CountVectorizer's "char_wb": lowercased words padded by a space on each
+    side, cut into n-grams of 3 to 5 characters (a word shorter than an n-gram
+    once). The whole value is a token too, so that a frequent category keeps
+    a vector of its own (when it passes ``min_frequency``) besides its spelling.
+    """
+    ngrams = ["<" + text + ">"]
+    low, high = NGRAM_RANGE
+    for word in text.lower().split():
+        padded = " " + word + " "
+        for n in range(low, high + 1):
+            if len(padded) <= n:
+                ngrams.append(padded)
+                break
+            ngrams.extend(padded[k : k + n] for k in range(len(padded) - n + 1))
+    return ngrams
+
+
+@dataclass
+class Bags:
+    """The distinct cells of a token column and their tokens.
+
+    Row ``r`` of the column holds cell ``cell_of_row[r]``, whose tokens are
+    ``tokens[indptr[c] : indptr[c + 1]]``; a cell without tokens (empty or
+    missing) has an empty slice.
+    """
+
+    cell_of_row: np.ndarray  # intp, one per row
+    tokens: np.ndarray  # object array of str, every cell's tokens one after another
+    indptr: np.ndarray  # int64, n_cells + 1
+
+    @property
+    def n_cells(self):
+        return len(self.indptr) - 1
+
+    def encode(self, vocabulary):
+        """The cells' tokens as codes of ``vocabulary``: :class:`TokenCodes`.
+
+        A cell without tokens gets one: the vocabulary's last entry (NaN), so
+        that every cell has a mean.
+        """
+        lengths = np.diff(self.indptr)
+        codes = vocabulary.encode(self.tokens)
+        empty = lengths == 0
+        if empty.any():
+            lengths = np.maximum(lengths, 1)
+            codes = np.insert(codes, self.indptr[:-1][empty], vocabulary.missing_code)
+        indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        return TokenCodes(self.cell_of_row, codes, indptr)
+
+    def unknown_tokens(self, vocabulary):
+        """The distinct tokens that ``vocabulary`` does not hold."""
+        return pd.unique(self.tokens[vocabulary.encode(self.tokens) == UNKNOWN])
+
+
+@dataclass
+class TokenCodes:
+    """A token column's cells as category codes: cell ``c`` holds
+    ``codes[indptr[c] : indptr[c + 1]]``, never an empty slice."""
+
+    cell_of_row: np.ndarray  # intp, one per row
+    codes: np.ndarray  # intp; UNKNOWN for a token outside the vocabulary
+    indptr: np.ndarray  # int64, n_cells + 1
+
+    @property
+    def n_cells(self):
+        return len(self.indptr) - 1
+
+    def counts(self, cells, n_categories):
+        """How many of the rows holding ``cells`` (one entry per row; negative:
+        none) hold each category, a token repeated in a cell counting once:
+        each token's document frequency."""
+        rows_per_cell = np.bincount(cells[cells >= 0], minlength=self.n_cells)
+        cell_of_code = np.repeat(np.arange(self.n_cells), np.diff(self.indptr))
+        pairs = np.unique(np.stack([cell_of_code, self.codes]), axis=1)
+        pairs = pairs[:, pairs[1] >= 0]
+        return np.bincount(
+            pairs[1], weights=rows_per_cell[pairs[0]], minlength=n_categories
+        ).astype(np.int64)
+
+    def table_rows(self, row_of_code, unknown_row):
+        """What training reads: the cells' table rows (``row_of_code`` maps a
+        code to its row, the last entry standing for unknown), and one more
+        cell, holding just ``unknown_row``, for rows relabelled as unknown."""
+        rows = np.append(row_of_code[self.codes], unknown_row).astype(np.int32)
+        indptr = np.append(self.indptr, self.indptr[-1] + 1)
+        return indptr, rows
+
+
+def split_cells(column, analyzer, name):
+    """Tokenize the distinct cells of ``column`` with ``analyzer``: :class:`Bags`."""
+    cells, cell_of_row = _distinct_cells(column, analyzer, name)
+    if analyzer == "list":
+        tokenized = cells
+    else:
+        tokenize = {"word": words, "char_wb": char_wb_ngrams}.get(analyzer, analyzer)
+        if not callable(analyzer):
+            _check_strings(cells, analyzer, name)
+        tokenized = [tokenize(cell) for cell in cells]
+    _check_tokens(tokenized, cells, analyzer, name)
+    lengths = np.fromiter(map(len, tokenized), dtype=np.int64, count=len(tokenized))
+    # A last, empty cell for missing values.
+    indptr = np.zeros(len(tokenized) + 2, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:-1])
+    indptr[-1] = indptr[-2]
+    tokens = np.empty(indptr[-1], dtype=object)
+    tokens[:] = list(itertools.chain.from_iterable(tokenized))
+    cell_of_row[cell_of_row < 0] = len(tokenized)
+    return Bags(cell_of_row, tokens, indptr)
+
+
+def _distinct_cells(column, analyzer, name):
+    """The distinct non-missing cells, and each row's index among them (-1: missing)."""
+    values = np.asarray(column, dtype=object) if not isinstance(column, pd.Series) else column
+    if analyzer == "list" or callable(analyzer):
+        values = pd.Series(values, copy=False)
+        # Lists are not hashable; tuples of them are.
+        keys = values.map(lambda cell: _cell_key(cell, analyzer == "list"))
+        if analyzer == "list":
+            bad = keys.map(lambda key: key is _NOT_A_LIST).to_numpy()
+            if bad.any():
+                rows = np.flatnonzero(bad)
+                raise TypeError(
+                    f"analyzer='list' needs every cell of column {name!r} to be a list, "
+                    f"tuple or array of tokens (or missing); rows {rows[:5].tolist()} hold "
+                    f"{[type(v).__name__ for v in values.iloc[rows[:5]]]}"
+                )
+        cell_of_row, _ = pd.factorize(keys, use_na_sentinel=True)
+        # The first row of each distinct cell stands for it.
+        _, first = np.unique(cell_of_row, return_index=True)
+        first = first[cell_of_row[first] >= 0]
+        cells = [keys.iloc[r] if analyzer == "list" else values.iloc[r] for r in first]
+        order = np.argsort(cell_of_row[first])
+        cells = [cells[k] for k in order]
+        return cells, cell_of_row.astype(np.intp)
+    cell_of_row, uniques = pd.factorize(values, use_na_sentinel=True)
+    return list(np.asarray(uniques, dtype=object)), cell_of_row.astype(np.intp)
+
+
+_NOT_A_LIST = object()
+
+
+def _cell_key(cell, list_only):
+    """A hashable stand-in for a cell: a tuple for a list-like, NaN for missing.
+
+    With ``list_only``, any other cell is :data:`_NOT_A_LIST`; otherwise (for a
+    callable) a hashable cell stands for itself.
+    """
+    if isinstance(cell, (list, tuple, np.ndarray, pd.Series)):
+        return tuple(cell)
+    if cell is None or (isinstance(cell, float) and cell != cell) or cell is pd.NA:
+        return np.nan
+    if list_only or not _hashable(cell):
+        return _NOT_A_LIST
+    return cell
+
+
+def _hashable(value):
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _check_strings(cells, analyzer, name):
+    bad = [cell for cell in cells if not isinstance(cell, str)]
+    if bad:
+        raise TypeError(
+            f"analyzer={analyzer!r} splits text, but column {name!r} holds values of "
+            f"type {sorted({type(v).__name__ for v in bad})}, such as {bad[:3]}; convert "
+            "the column to strings first, for example with .astype(str)"
+        )
+
+
+def _check_tokens(tokenized, cells, analyzer, name):
+    """Raise unless every cell's tokens are a list or tuple of strings."""
+    for cell, tokens in zip(cells, tokenized):
+        if not isinstance(tokens, (list, tuple)) or not all(isinstance(t, str) for t in tokens):
+            what = "the cells" if analyzer == "list" else "the analyzer"
+            raise TypeError(
+                f"{what} of column {name!r} must give tokens as a list of strings; "
+                f"for {cell!r} got {tokens!r}"
+            )
+
+
+def token_categories(bags):
+    """The sorted distinct tokens, then ``np.nan`` for a cell without tokens."""
+    tokens = np.sort(pd.unique(bags.tokens)).astype(object)
+    return np.append(tokens, np.nan)
+
+
+def pool(table, codes, indptr, ignore=None):
+    """Each cell's vector: the mean of its codes' rows of ``table``.
+
+    ``codes`` are table rows; where ``ignore`` is True a token counts as a
+    zero vector (an unknown token under ``handle_unknown="ignore"``).
+    """
+    vectors = table[codes]
+    if ignore is not None:
+        vectors[ignore] = 0
+    sums = np.add.reduceat(vectors, indptr[:-1], axis=0)
+    return sums / np.diff(indptr).astype(table.dtype)[:, None]
+
+
+def encode_column(column, analyzer, vocabulary, name):
+    """A column's codes per row (a token column's: its cells'), and its
+    :class:`TokenCodes` (None for a plain column)."""
+    if analyzer is None:
+        return vocabulary.encode(column), None
+    tokens = split_cells(column, analyzer, name).encode(vocabulary)
+    return tokens.cell_of_row, tokens
+
+
+def row_counts(codes, tokens, n_categories):
+    """How many rows hold each category, from :func:`encode_column`'s result.
+
+    ``codes`` may be a subset of the rows'; negative codes count for nothing.
+    """
+    if tokens is None:
+        return count_codes(codes, n_categories)
+    return tokens.counts(codes, n_categories)
+
+
+def check_some_frequent(infrequent, counts, vocabulary, name):
+    """Raise when every token of a column is infrequent: nothing would be learned."""
+    if len(infrequent) > 1 and not infrequent[:-1].all():
+        return
+    if len(infrequent) == 1:
+        raise ValueError(f"token column {name!r} has no tokens: every cell is empty or missing")
+    top = int(np.argmax(counts[:-1]))
+    raise ValueError(
+        f"every token of column {name!r} is infrequent, so its vocabulary would be "
+        f"empty: the most frequent, {vocabulary.categories[top]!r}, is in "
+        f"{counts[top]} row(s). Lower min_frequency (or raise max_categories)."
+    )
