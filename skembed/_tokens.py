@@ -91,7 +91,7 @@ class Bags:
         that every cell has a mean.
         """
         lengths = np.diff(self.indptr)
-        codes = vocabulary.encode(self.tokens)
+        codes = vocabulary.encode(self.tokens, may_be_missing=False)
         empty = lengths == 0
         if empty.any():
             lengths = np.maximum(lengths, 1)
@@ -149,7 +149,8 @@ def split_cells(column, analyzer, name):
         if not callable(analyzer):
             _check_strings(cells, analyzer, name)
         tokenized = [tokenize(cell) for cell in cells]
-    _check_tokens(tokenized, cells, analyzer, name)
+        if callable(analyzer):
+            _check_lists(tokenized, cells, name)
     lengths = np.fromiter(map(len, tokenized), dtype=np.int64, count=len(tokenized))
     # A last, empty cell for missing values.
     indptr = np.zeros(len(tokenized) + 2, dtype=np.int64)
@@ -157,6 +158,8 @@ def split_cells(column, analyzer, name):
     indptr[-1] = indptr[-2]
     tokens = np.empty(indptr[-1], dtype=object)
     tokens[:] = list(itertools.chain.from_iterable(tokenized))
+    if analyzer == "list" or callable(analyzer):
+        _check_strings_tokens(tokens, indptr, cells, analyzer, name)
     cell_of_row[cell_of_row < 0] = len(tokenized)
     return Bags(cell_of_row, tokens, indptr)
 
@@ -225,15 +228,28 @@ def _check_strings(cells, analyzer, name):
         )
 
 
-def _check_tokens(tokenized, cells, analyzer, name):
-    """Raise unless every cell's tokens are a list or tuple of strings."""
+def _check_lists(tokenized, cells, name):
+    """Raise unless a callable gave every cell a list or tuple (one check per cell)."""
     for cell, tokens in zip(cells, tokenized):
-        if not isinstance(tokens, (list, tuple)) or not all(isinstance(t, str) for t in tokens):
-            what = "the cells" if analyzer == "list" else "the analyzer"
-            raise TypeError(
-                f"{what} of column {name!r} must give tokens as a list of strings; "
-                f"for {cell!r} got {tokens!r}"
-            )
+        if not isinstance(tokens, (list, tuple)):
+            _refuse_tokens(cell, tokens, "the analyzer", name)
+
+
+def _check_strings_tokens(tokens, indptr, cells, analyzer, name):
+    """Raise unless every token is a string: one C-level pass, a search only on failure."""
+    if pd.api.types.infer_dtype(tokens, skipna=False) in ("string", "empty"):
+        return
+    bad = next(i for i, t in enumerate(tokens) if not isinstance(t, str))
+    c = int(np.searchsorted(indptr, bad, side="right")) - 1
+    cell_tokens = list(tokens[indptr[c] : indptr[c + 1]])
+    _refuse_tokens(cells[c], cell_tokens, "the cells" if analyzer == "list" else "the analyzer", name)
+
+
+def _refuse_tokens(cell, tokens, what, name):
+    raise TypeError(
+        f"{what} of column {name!r} must give tokens as a list of strings; "
+        f"for {cell!r} got {tokens!r}"
+    )
 
 
 def token_categories(bags):

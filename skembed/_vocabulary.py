@@ -98,11 +98,12 @@ class Vocabulary:
             return self
         return Vocabulary(np.concatenate([self.categories, new]))
 
-    def encode(self, column):
+    def encode(self, column, may_be_missing=True):
         """Row index of each value of ``column``; :data:`UNKNOWN` where unknown.
 
         A pandas ``category`` column is encoded by remapping its codes: the hash
-        lookup then runs over its categories only, not over every row.
+        lookup then runs over its categories only, not over every row. Values
+        known to be present (tokens) skip the search for missing ones.
         """
         if isinstance(getattr(column, "dtype", None), pd.CategoricalDtype):
             column = pd.Series(column, copy=False)
@@ -110,12 +111,12 @@ class Vocabulary:
             # Code -1 (missing) picks the appended last entry.
             by_code = np.append(by_code, self.missing_code)
             return by_code[column.cat.codes.to_numpy()]
-        return self._lookup(column)
+        return self._lookup(column, may_be_missing)
 
-    def _lookup(self, values):
+    def _lookup(self, values, may_be_missing=True):
         values = _hashable(values)
         codes = self._index.get_indexer(values)
-        if self.missing_code != UNKNOWN:
+        if may_be_missing and self.missing_code != UNKNOWN:
             # The hash table matches NaN to NaN but not None or pd.NA to NaN.
             codes[_is_missing(values)] = self.missing_code
         return codes

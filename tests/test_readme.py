@@ -10,7 +10,7 @@ def test_readme_quickstart_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the examples write a file
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
     runnable = [b for b in blocks if "EmbeddingEncoder(\n    *," not in b]  # skip the signature
-    assert len(runnable) == 3
+    assert len(runnable) == 4
     namespace = {}
     exec(compile("\n".join(runnable), str(README), "exec"), namespace)
     encoder = namespace["encoder"]
