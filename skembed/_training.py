@@ -13,6 +13,7 @@ search candidate, a refit) only draws fresh weights and runs.
 
 import collections
 import threading
+import types
 from dataclasses import dataclass
 
 import keras
@@ -161,6 +162,12 @@ class _Network:
         self.optimizer = _RowwiseAdam(learning_rate=spec.learning_rate, name="rowwise_adam")
         # Built now, eagerly: a tf.function may not create variables after its first call.
         self.optimizer.build(self.variables)
+        # A read-only view: a dict would make Keras count the masks among the
+        # optimizer's own variables, which each fit resets.
+        self.optimizer.frozen_rows = types.MappingProxyType({
+            self.optimizer._get_variable_index(lookup.embeddings): lookup.frozen_rows
+            for lookup, free in zip(self.lookups, trainable) if free
+        })  # fmt: skip
         per_sample = keras.losses.get(spec.loss)
         if spec.class_indices:
             target = tf.TensorSpec([None], tf.int32)
@@ -319,19 +326,27 @@ class _RowwiseAdam(keras.optimizers.Adam):
     so a step costs time in proportion to the number of categories. Here a
     sparse gradient updates the moments and the weights of its rows alone (as
     "lazy" Adam does); the dense layers get Keras' ordinary update.
+
+    ``frozen_rows`` maps a table's variable index to its ``_RowLookup``'s
+    mask: the gradient of a frozen row is zeroed here, once per distinct row
+    of the batch, so its moments stay exactly zero and the row never moves.
     """
+
+    frozen_rows = types.MappingProxyType({})
 
     def update_step(self, gradient, variable, learning_rate):
         if not isinstance(gradient, tf.IndexedSlices):
             return super().update_step(gradient, variable, learning_rate)
         rows, position = tf.unique(gradient.indices)
         grad = tf.math.unsorted_segment_sum(gradient.values, position, tf.shape(rows)[0])
+        index = self._get_variable_index(variable)
+        if index in self.frozen_rows:
+            grad *= 1.0 - tf.gather(_tf_variable(self.frozen_rows[index]), rows)[:, None]
         grad = tf.cast(grad, variable.dtype)
         step = tf.cast(self.iterations + 1, variable.dtype)
         alpha = tf.cast(learning_rate, variable.dtype) * tf.sqrt(
             1 - tf.pow(tf.cast(self.beta_2, variable.dtype), step)
         ) / (1 - tf.pow(tf.cast(self.beta_1, variable.dtype), step))
-        index = self._get_variable_index(variable)
         m, v = _tf_variable(self._momentums[index]), _tf_variable(self._velocities[index])
         # sparse_read/scatter on the tf.Variable: a dense read would pin the
         # whole table and make the next in-place write copy all of it.
@@ -362,10 +377,10 @@ class _RowLookup(keras.layers.Embedding):
     ``keras.ops.take`` reads the whole table as a tensor each step, which
     costs time in proportion to the number of categories; tf.gather on the
     underlying variable reads just the batch's rows (and its gradient stays
-    sparse). Rows whose ``frozen_rows`` weight is 1 pass no gradient: their
-    updates, and so their Adam moments, stay exactly zero and the rows never
-    move. The mask is a weight, set per fit, so that a reused network can
-    freeze other rows.
+    sparse). Rows whose ``frozen_rows`` weight is 1 are held still by the
+    optimizer (:class:`_RowwiseAdam`), which sees far fewer distinct rows than
+    a token column's lookups. The mask is a weight, set per fit, so that a
+    reused network can freeze other rows.
     """
 
     def build(self, input_shape=None):
@@ -375,6 +390,4 @@ class _RowLookup(keras.layers.Embedding):
         )
 
     def call(self, inputs):
-        vectors = tf.gather(_tf_variable(self.embeddings), inputs)
-        frozen = tf.gather(_tf_variable(self.frozen_rows), inputs)[:, None]
-        return tf.stop_gradient(vectors) * frozen + vectors * (1.0 - frozen)
+        return tf.gather(_tf_variable(self.embeddings), inputs)
