@@ -152,7 +152,10 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         on all rows and early stopping then watches the training loss.
     n_iter_no_change : int or None, default=3
         Stop after this many epochs without improvement and restore the best
-        weights. None trains for ``epochs`` epochs.
+        weights, but never before 100 gradient steps: on small data an epoch
+        is a few steps, and the loss may sit on a plateau for longer than
+        that before the embeddings start to learn. None trains for
+        ``epochs`` epochs.
     cv : int, cross-validation generator, iterable or None, default=None
         Cross fitting in ``fit_transform``, as in TargetEncoder. None encodes
         the training rows with the encoder fitted on them. Otherwise each fold

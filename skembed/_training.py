@@ -106,7 +106,7 @@ def train_embeddings(spec, rows, y, train, val, seed, starts=None, pooled=None):
                 best = min(best, history[monitor][-1])
                 best_weights = [v.numpy() for v in network.variables]
                 wait = 0
-            elif wait >= spec.n_iter_no_change:
+            elif wait >= spec.n_iter_no_change and (epoch + 1) * steps >= WARM_UP_STEPS:
                 break
         if best_weights is not None:
             for variable, value in zip(network.variables, best_weights):
@@ -116,6 +116,12 @@ def train_embeddings(spec, rows, y, train, val, seed, starts=None, pooled=None):
             for lookup, n in zip(network.lookups, spec.table_sizes)
         ]
     return tables, history
+
+
+#: Early stopping never ends a fit before this many gradient steps: on small
+#: data an epoch is a few steps, and the loss can sit on a plateau for more
+#: than ``n_iter_no_change`` of them before the embeddings start to learn.
+WARM_UP_STEPS = 100
 
 
 def epoch_batches(train, seed, epoch, steps):
