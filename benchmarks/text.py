@@ -27,6 +27,7 @@ column against the same fit as a plain column, both for the same epochs.
 """
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -38,7 +39,7 @@ from sklearn.preprocessing import OneHotEncoder, TargetEncoder
 
 from skembed import EmbeddingEncoder
 
-from ._measure import log, log_end, measure, start_benchmark
+from ._measure import log, log_end, start_benchmark
 from ._registry import MODELS, EncoderSpec, _target_encoder
 from .datasets import TEXT_LOADERS
 from .default import RESULTS_DIR, cost_table, run, score_table, summarize, write_results
@@ -68,17 +69,23 @@ def _skrub(name, seed):
     return kind(random_state=seed) if name != "MinHashEncoder" else kind()
 
 
-def encoders(dataset, columns):
-    """The encoders compared on ``dataset``, whose columns are ``columns``."""
+def encoders(dataset, columns, embedding_params=None):
+    """The encoders compared on ``dataset``, whose columns are ``columns``.
+
+    ``embedding_params`` are given to every EmbeddingEncoder (defaults otherwise).
+    """
     text, analyzer = TEXT_COLUMNS[dataset]
     others = [c for c in columns if c != text]
+    params = embedding_params or {}
     specs = {}
     if dataset == "loans":
         specs["EmbeddingEncoder"] = EncoderSpec(
-            lambda seed, target_type: EmbeddingEncoder(random_state=seed)
+            lambda seed, target_type: EmbeddingEncoder(random_state=seed, **params)
         )
     specs[f"EmbeddingEncoder ({analyzer})"] = EncoderSpec(
-        lambda seed, target_type: EmbeddingEncoder(analyzer={text: analyzer}, random_state=seed)
+        lambda seed, target_type: EmbeddingEncoder(
+            analyzer={text: analyzer}, random_state=seed, **params
+        )
     )
     if dataset == "reviews":
         specs["TfidfVectorizer"] = EncoderSpec(
@@ -185,6 +192,10 @@ def main(argv=None):
     parser.add_argument("--max-rows", type=int, help="keep at most this many rows per data set")
     parser.add_argument("--validation", action="store_true",
                         help="score on a held-out fifth of the training rows, for choosing defaults")  # fmt: skip
+    parser.add_argument("--embedding-params", type=json.loads, default={},
+                        help="EmbeddingEncoder parameters as JSON (defaults otherwise)")  # fmt: skip
+    parser.add_argument("--encoders", nargs="+",
+                        help="run only these encoders (names as in the tables)")  # fmt: skip
     parser.add_argument("--speed", action="store_true",
                         help="time token columns' transform and fit against baselines instead")  # fmt: skip
     parser.add_argument("--out-dir", type=Path, default=RESULTS_DIR)
@@ -204,17 +215,24 @@ def main(argv=None):
         name += f"_{args.max_rows}rows"
     if args.seeds != 1:
         name += f"_{args.seeds}seeds"
+    if args.encoders:
+        name += "_" + "-".join(e.split()[0] + ("_" + e.split()[1][1:-1] if " " in e else "")
+                               for e in args.encoders)  # fmt: skip
+    if args.embedding_params:
+        name += "_" + "_".join(f"{k}-{v}" for k, v in args.embedding_params.items())
 
     machine, import_s = start_benchmark("skembed token-column benchmark")
     results = []
     for dataset in args.datasets:
         (task,) = TEXT_LOADERS[dataset](max_rows=args.max_rows)
         log(f"Data {dataset}/{task.name}: {task.note}; columns {list(task.X.columns)}")
-        with measure():
-            results.append(
-                run([task], range(args.seeds), encoders=encoders(dataset, task.X.columns),
-                    models=MODELS, validation=args.validation)
-            )  # fmt: skip
+        specs = encoders(dataset, task.X.columns, args.embedding_params)
+        if args.encoders:
+            specs = {k: v for k, v in specs.items() if k in args.encoders}
+        results.append(
+            run([task], range(args.seeds), encoders=specs, models=MODELS,
+                validation=args.validation)
+        )  # fmt: skip
     results = pd.concat(results, ignore_index=True)
     summary = summarize(results)
     held_out = "Validation" if args.validation else "Test"

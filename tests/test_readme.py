@@ -46,3 +46,14 @@ def test_readme_cross_fitting_table_is_that_of_the_committed_results():
         digits = 4 if a.metric == "roc_auc" else 2
         cells = [f"{r.score:.{digits}f} ({r.train_score:.{digits}f})" for r in (a, b)]
         assert f"| {dataset} / {task} | {model} | {cells[0]} | {cells[1]} |" in text
+
+
+def test_readme_text_tables_are_those_of_the_committed_results():
+    import pandas as pd
+
+    from benchmarks.default import RESULTS_DIR, score_table, summarize
+
+    summary = summarize(pd.read_csv(RESULTS_DIR / "text_3seeds.csv"))
+    text = README.read_text()
+    for _, scores in summary.groupby("dataset", sort=False):
+        assert score_table(scores) in text

@@ -368,3 +368,18 @@ def test_export_vectors_writes_the_tokens(word_encoder, tmp_path):
     word_encoder.export_vectors("review", tmp_path / "out.txt")
     lines = (tmp_path / "out.txt").read_text().splitlines()
     assert [line.split()[0] for line in lines] == word_encoder.categories_[0][:-1].tolist()
+
+
+def test_a_one_hot_token_column_is_a_normalized_bag_of_words():
+    X = pd.DataFrame({"tags": [["red", "blue"], ["red"], ["blue", "blue", "green"]] * 4})
+    encoder = EmbeddingEncoder(
+        analyzer="list", initial_embeddings="one_hot", trainable=False, min_frequency=None
+    ).fit(X)
+    counts = CountVectorizer(analyzer=lambda tags: tags).fit(X["tags"])
+    bags = counts.transform(X["tags"]).toarray().astype(float)
+    expected = bags / bags.sum(axis=1, keepdims=True)
+    # The encoder's columns: blue, green, red (sorted), then the empty cell's.
+    np.testing.assert_allclose(encoder.transform(X)[:, :3], expected, rtol=1e-6)
+    assert encoder.get_feature_names_out()[:3].tolist() == ["tags_blue", "tags_green", "tags_red"]
+    crossed = encoder.set_params(cv=2, trainable=True).fit_transform(X, [1, 0, 1] * 4)
+    assert crossed.shape == (12, 4)
