@@ -20,7 +20,9 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._initial import ONE_HOT, given_start, one_hot_start, per_column, previous_start
+from ._initial import (
+    ONE_HOT, column_starts, given_tables, nothing_to_learn, per_column, with_vector,
+)
 from . import _inspection
 from ._crossfit import cross_fitted
 from ._targets import prepare_target
@@ -394,19 +396,19 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
                 )
         counts = [row_counts(codes[:, i], t, len(v)) for i, (t, v) in enumerate(zip(tokens, vocabularies))]
         infrequent = self._infrequent_masks(counts, len(codes))
-        starts = self._starts(vocabularies, names, infrequent, warm)
+        starts = column_starts(self, vocabularies, names, infrequent, warm)
         for bag, rare, count, vocabulary, name in zip(bags, infrequent, counts, vocabularies, names):
             if bag is not None:
                 check_some_frequent(rare, count, vocabulary, name)
         dims = self._resolve_dims(vocabularies, names, starts)
 
-        given_only = self._nothing_to_learn(y, starts, vocabularies, infrequent, names)
+        given_only = nothing_to_learn(y, starts, vocabularies, infrequent, names)
         target = None
         if y is not None or not given_only:
             target = prepare_target(y, self.target_type, type(self).__name__, classes)
             check_consistent_length(columns[0], target.values)
         if given_only:
-            tables, history = _given_tables(starts), {}
+            tables, history = given_tables(starts), {}
             trained = [np.zeros(len(v), dtype=bool) for v in vocabularies]
         else:
             tables, trained, history = self._train(
@@ -439,7 +441,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
 
     def _finished_tables(self, tables, trained, starts):
         """The fitted tables: shared rows filled in, frozen rows exact, in ``dtype``."""
-        for table, own in zip(tables, _with_vector(trained, starts)):
+        for table, own in zip(tables, with_vector(trained, starts)):
             # A category without a vector of its own, trained or given, is unknown.
             table[:-1][~own] = table[-1]
         tables = [t.astype(self.dtype, copy=False) for t in tables]
@@ -470,7 +472,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         ]
         # Categories with a given vector keep their rows even if training never sees them.
         pooled = self._codes_to_table_rows(
-            codes, tokens, vocabularies, _with_vector(trained, starts)
+            codes, tokens, vocabularies, with_vector(trained, starts)
         )
 
         from ._training import NetworkSpec, train_embeddings
@@ -498,95 +500,6 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             pooled=pooled,
         )
         return tables, trained, history
-
-    def _starts(self, vocabularies, names, infrequent, warm):
-        """Each column's :class:`Start` (None: all rows random), from the parameters."""
-        if self.initial_embeddings is None or self.initial_embeddings == ONE_HOT:
-            given = [self.initial_embeddings] * len(names)
-        else:
-            given = per_column(self.initial_embeddings, names, "initial_embeddings", None)
-        trainable = per_column(self.trainable, names, "trainable", True)
-        starts = []
-        for i, (vectors, vocabulary, rare, name) in enumerate(
-            zip(given, vocabularies, infrequent, names)
-        ):
-            if not isinstance(trainable[i], (bool, np.bool_)):
-                raise ValueError(
-                    f"trainable must be a bool or a dict of bools, got {trainable[i]!r} "
-                    f"for column {name!r}"
-                )
-            if vectors is None:
-                start = None
-            elif isinstance(vectors, str) and vectors == ONE_HOT:
-                start = one_hot_start(rare)
-            else:
-                start = given_start(vectors, vocabulary, name)
-            if start is not None and not trainable[i]:
-                start.frozen = start.given.copy()
-            elif not trainable[i] and (
-                isinstance(self.trainable, dict) or all(g is None for g in given)
-            ):
-                raise ValueError(
-                    f"trainable=False for column {name!r}, but initial_embeddings gives it "
-                    "no vectors to keep: only given vectors can be frozen"
-                )
-            if warm:
-                start = self._continued(i, start, vocabulary, name)
-            if start is not None and start.one_hot:
-                # As in OneHotEncoder: infrequent categories share the last column.
-                rare_rows = np.append(rare, False)
-                start.given &= ~rare_rows
-                start.frozen &= ~rare_rows
-            elif start is not None:
-                # min_frequency is about what the data can teach: a category
-                # with a vector given, or kept from the previous fit, keeps it.
-                rare &= ~start.given[:-1]
-            starts.append(start)
-        return starts
-
-    def _continued(self, i, start, vocabulary, name):
-        """Warm start: column ``i`` starts from the previous fit's rows where it had them."""
-        own = _inspection.own_vectors(self, i)
-        previous = previous_start(self.embeddings_[i], own, len(vocabulary))
-        if start is None:
-            return previous
-        if start.width != previous.width:
-            raise ValueError(
-                f"warm_start keeps the width of column {name!r}'s previous table "
-                f"({previous.width}), but its initial_embeddings have width {start.width}"
-            )
-        # Frozen rows stay as given; the other rows continue from where they were.
-        use = previous.given & ~start.frozen
-        start.table[use] = previous.table[use]
-        start.given |= use
-        return start
-
-    def _nothing_to_learn(self, y, starts, vocabularies, infrequent, names):
-        """Whether every table is given and frozen, so that fit trains nothing.
-
-        With y, every row a value can reach must be frozen (unknown row
-        included). Without y, every column must be frozen with a vector for
-        each of its categories; if every column is frozen but some categories
-        lack a vector, the error names them, since only y could teach them.
-        """
-        complete = [
-            s is not None and (s.frozen[:-1] | rare).all() for s, rare in zip(starts, infrequent)
-        ]
-        if y is not None:
-            return all(done and s.frozen[-1] for done, s in zip(complete, starts))
-        if not all(s is not None and s.frozen.any() for s in starts):
-            return False  # fit's target check raises: y is required
-        for done, start, vocabulary, rare, name in zip(
-            complete, starts, vocabularies, infrequent, names
-        ):
-            if not done:
-                missing = ~start.frozen[:-1] & ~rare
-                raise ValueError(
-                    f"y is None, but column {name!r} has categories without an initial "
-                    f"vector, {vocabulary.categories[missing][:5].tolist()}: only a target "
-                    "can teach their vectors. Pass y, or give every category a vector."
-                )
-        return True
 
     def _checked_hidden_units(self):
         units = tuple(self.hidden_units)
@@ -1032,26 +945,6 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         # The output dtype is the `dtype` parameter, whatever the input.
         tags.transformer_tags.preserves_dtype = []
         return tags
-
-
-def _with_vector(trained, starts):
-    """Per column, the categories with a vector of their own: trained or given."""
-    return [
-        seen if start is None else seen | start.given[:-1] for seen, start in zip(trained, starts)
-    ]
-
-
-def _given_tables(starts):
-    """The starting tables as the fitted ones, when there is nothing to train.
-
-    An unknown row that was not given becomes zeros, as OneHotEncoder encodes
-    an unknown value: without a target there is nothing to learn it from.
-    """
-    tables = [start.table.copy() for start in starts]
-    for table, start in zip(tables, starts):
-        if not start.given[-1]:
-            table[-1] = 0.0
-    return tables
 
 
 def _nearest_rows(vectors, table, chunk_elements=2**22):

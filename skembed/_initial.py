@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._inspection import read_vectors
+from ._inspection import own_vectors, read_vectors
 from ._vocabulary import UNKNOWN
 
 ONE_HOT = "one_hot"
@@ -182,3 +182,118 @@ def per_column(value, names, parameter, default):
                 f"are {list(names)}"
             )
     return resolved
+
+
+def column_starts(encoder, vocabularies, names, infrequent, warm):
+    """Each column's :class:`Start` (None: all rows random), from ``encoder``'s parameters.
+
+    ``infrequent`` is narrowed in place: a category with a given vector is not
+    infrequent (but a one-hot table's given rows follow ``min_frequency``).
+    With ``warm``, the fitted ``encoder``'s tables are where columns continue.
+    """
+    if encoder.initial_embeddings is None or encoder.initial_embeddings == ONE_HOT:
+        given = [encoder.initial_embeddings] * len(names)
+    else:
+        given = per_column(encoder.initial_embeddings, names, "initial_embeddings", None)
+    trainable = per_column(encoder.trainable, names, "trainable", True)
+    starts = []
+    for i, (vectors, vocabulary, rare, name) in enumerate(
+        zip(given, vocabularies, infrequent, names)
+    ):
+        if not isinstance(trainable[i], (bool, np.bool_)):
+            raise ValueError(
+                f"trainable must be a bool or a dict of bools, got {trainable[i]!r} "
+                f"for column {name!r}"
+            )
+        if vectors is None:
+            start = None
+        elif isinstance(vectors, str) and vectors == ONE_HOT:
+            start = one_hot_start(rare)
+        else:
+            start = given_start(vectors, vocabulary, name)
+        if start is not None and not trainable[i]:
+            start.frozen = start.given.copy()
+        elif not trainable[i] and (
+            isinstance(encoder.trainable, dict) or all(g is None for g in given)
+        ):
+            raise ValueError(
+                f"trainable=False for column {name!r}, but initial_embeddings gives it "
+                "no vectors to keep: only given vectors can be frozen"
+            )
+        if warm:
+            start = _continued(encoder, i, start, vocabulary, name)
+        if start is not None and start.one_hot:
+            # As in OneHotEncoder: infrequent categories share the last column.
+            rare_rows = np.append(rare, False)
+            start.given &= ~rare_rows
+            start.frozen &= ~rare_rows
+        elif start is not None:
+            # min_frequency is about what the data can teach: a category
+            # with a vector given, or kept from the previous fit, keeps it.
+            rare &= ~start.given[:-1]
+        starts.append(start)
+    return starts
+
+def _continued(encoder, i, start, vocabulary, name):
+    """Warm start: column ``i`` starts from the previous fit's rows where it had them."""
+    own = own_vectors(encoder, i)
+    previous = previous_start(encoder.embeddings_[i], own, len(vocabulary))
+    if start is None:
+        return previous
+    if start.width != previous.width:
+        raise ValueError(
+            f"warm_start keeps the width of column {name!r}'s previous table "
+            f"({previous.width}), but its initial_embeddings have width {start.width}"
+        )
+    # Frozen rows stay as given; the other rows continue from where they were.
+    use = previous.given & ~start.frozen
+    start.table[use] = previous.table[use]
+    start.given |= use
+    return start
+
+def nothing_to_learn(y, starts, vocabularies, infrequent, names):
+    """Whether every table is given and frozen, so that fit trains nothing.
+
+    With y, every row a value can reach must be frozen (unknown row
+    included). Without y, every column must be frozen with a vector for
+    each of its categories; if every column is frozen but some categories
+    lack a vector, the error names them, since only y could teach them.
+    """
+    complete = [
+        s is not None and (s.frozen[:-1] | rare).all() for s, rare in zip(starts, infrequent)
+    ]
+    if y is not None:
+        return all(done and s.frozen[-1] for done, s in zip(complete, starts))
+    if not all(s is not None and s.frozen.any() for s in starts):
+        return False  # fit's target check raises: y is required
+    for done, start, vocabulary, rare, name in zip(
+        complete, starts, vocabularies, infrequent, names
+    ):
+        if not done:
+            missing = ~start.frozen[:-1] & ~rare
+            raise ValueError(
+                f"y is None, but column {name!r} has categories without an initial "
+                f"vector, {vocabulary.categories[missing][:5].tolist()}: only a target "
+                "can teach their vectors. Pass y, or give every category a vector."
+            )
+    return True
+
+
+def with_vector(trained, starts):
+    """Per column, the categories with a vector of their own: trained or given."""
+    return [
+        seen if start is None else seen | start.given[:-1] for seen, start in zip(trained, starts)
+    ]
+
+
+def given_tables(starts):
+    """The starting tables as the fitted ones, when there is nothing to train.
+
+    An unknown row that was not given becomes zeros, as OneHotEncoder encodes
+    an unknown value: without a target there is nothing to learn it from.
+    """
+    tables = [start.table.copy() for start in starts]
+    for table, start in zip(tables, starts):
+        if not start.given[-1]:
+            table[-1] = 0.0
+    return tables
