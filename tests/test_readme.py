@@ -57,3 +57,12 @@ def test_readme_text_tables_are_those_of_the_committed_results():
     text = README.read_text()
     for _, scores in summary.groupby("dataset", sort=False):
         assert score_table(scores) in text
+
+
+def test_readme_token_speed_table_is_that_of_the_committed_results():
+    import pandas as pd
+
+    from benchmarks.default import RESULTS_DIR
+    from benchmarks.text import speed_table
+
+    assert speed_table(pd.read_csv(RESULTS_DIR / "text_speed.csv")) in README.read_text()
