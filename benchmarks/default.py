@@ -12,6 +12,7 @@ table and writes CSV, JSON and PNG plots under ``benchmarks/results/``.
 
 import argparse
 import json
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -450,6 +451,12 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
+def params_label(params):
+    """Parameters as a file-name part: ``{"analyzer": {"a": "word"}}`` is ``analyzer-a-word``."""
+    text = "_".join(f"{k}-{v}" for k, v in params.items())
+    return re.sub(r"[^\w.=-]+", "-", text).strip("-").replace("--", "-")
+
+
 def run_plan(args):
     """The run's name (its files' prefix), its number of seeds and its row caps.
 
@@ -472,7 +479,7 @@ def run_plan(args):
     if args.validation:
         name += "_validation"
     if args.embedding_params:
-        name += "_" + "_".join(f"{k}-{v}" for k, v in args.embedding_params.items())
+        name += "_" + params_label(args.embedding_params)
     return name, seeds, max_rows
 
 

@@ -42,7 +42,9 @@ from skembed import EmbeddingEncoder
 from ._measure import log, log_end, start_benchmark
 from ._registry import MODELS, EncoderSpec, _target_encoder
 from .datasets import TEXT_LOADERS
-from .default import RESULTS_DIR, cost_table, run, score_table, summarize, write_results
+from .default import (
+    RESULTS_DIR, cost_table, params_label, run, score_table, summarize, write_results,
+)
 
 #: Each data set's text column and how EmbeddingEncoder splits it.
 TEXT_COLUMNS = {"reviews": ("review", "word"), "loans": ("emp_title", "char_wb")}
@@ -219,7 +221,7 @@ def main(argv=None):
         name += "_" + "-".join(e.split()[0] + ("_" + e.split()[1][1:-1] if " " in e else "")
                                for e in args.encoders)  # fmt: skip
     if args.embedding_params:
-        name += "_" + "_".join(f"{k}-{v}" for k, v in args.embedding_params.items())
+        name += "_" + params_label(args.embedding_params)
 
     machine, import_s = start_benchmark("skembed token-column benchmark")
     results = []
