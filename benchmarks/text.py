@@ -158,7 +158,8 @@ def speed(repeats=SPEED_REPEATS, max_rows=None):
     seconds = {name: _median([m.seconds for m, _ in r]) for name, r in runs.items()}
     records.append({
         "step": f"fit ({SPEED_EPOCHS} epochs)", "data": "flights", "column": "tailnum",
-        "analyzer": "char_wb", "rows": len(tailnum), "distinct_values": tailnum["tailnum"].nunique(),
+        "analyzer": "char_wb", "rows": len(tailnum),
+        "distinct_values": tailnum["tailnum"].nunique(),
         "seconds": seconds["char_wb"], "baseline": "the same fit of the plain column",
         "baseline_seconds": seconds["plain"],
     })  # fmt: skip
@@ -170,7 +171,8 @@ def speed(repeats=SPEED_REPEATS, max_rows=None):
 def speed_table(table):
     """Markdown: one line per measurement, with its ratio to the baseline."""
     lines = [
-        "| step | column (analyzer) | rows (distinct) | EmbeddingEncoder s | baseline | baseline s | ratio |",
+        "| step | column (analyzer) | rows (distinct) | EmbeddingEncoder s | baseline "
+        "| baseline s | ratio |",
         "|---|---|---|---|---|---|---|",
     ]  # fmt: skip
     for r in table.itertuples(index=False):
@@ -193,13 +195,13 @@ def main(argv=None):
                         default=list(TEXT_LOADERS))  # fmt: skip
     parser.add_argument("--max-rows", type=int, help="keep at most this many rows per data set")
     parser.add_argument("--validation", action="store_true",
-                        help="score on a held-out fifth of the training rows, for choosing defaults")  # fmt: skip
+                        help="score on a held-out fifth of the training rows")  # fmt: skip
     parser.add_argument("--embedding-params", type=json.loads, default={},
-                        help="EmbeddingEncoder parameters as JSON (defaults otherwise)")  # fmt: skip
+                        help="EmbeddingEncoder parameters as JSON")  # fmt: skip
     parser.add_argument("--encoders", nargs="+",
                         help="run only these encoders (names as in the tables)")  # fmt: skip
     parser.add_argument("--speed", action="store_true",
-                        help="time token columns' transform and fit against baselines instead")  # fmt: skip
+                        help="time token columns' transform and fit instead")  # fmt: skip
     parser.add_argument("--out-dir", type=Path, default=RESULTS_DIR)
     args = parser.parse_args(argv)
     if args.speed:

@@ -377,6 +377,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         # A token column's codes are its cells'; `tokens` holds their tokens' codes.
         codes = np.empty((len(columns[0]), len(columns)), dtype=np.int32)
         tokens = [None] * len(columns)
+        explicit = check_categories and self.categories != "auto"
         for i, (vocabulary, column, bag) in enumerate(zip(vocabularies, columns, bags)):
             if bag is None:
                 codes[:, i] = vocabulary.encode(column)
@@ -384,20 +385,27 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             else:
                 tokens[i] = bag.encode(vocabulary)
                 codes[:, i] = tokens[i].cell_of_row
-                values, value_codes = bag.tokens, vocabulary.encode(bag.tokens)
+                values, value_codes = bag.tokens, None
+                if self.handle_unknown == "error" or explicit:  # the checks below
+                    value_codes = vocabulary.encode(bag.tokens, may_be_missing=False)
             if self.handle_unknown == "error":
                 self._raise_if_unknown(values, value_codes, names[i], "fit")
-            if check_categories and self.categories != "auto" and (value_codes == UNKNOWN).all():
+            if explicit and (value_codes == UNKNOWN).all():
                 raise ValueError(
                     f"None of the values of column {names[i]!r} is among its given categories: "
                     f"values like {list(pd.unique(np.asarray(values, dtype=object))[:3])}, "
                     f"categories like {vocabulary.categories[:3].tolist()}. Give the "
                     "categories with the column's type."
                 )
-        counts = [row_counts(codes[:, i], t, len(v)) for i, (t, v) in enumerate(zip(tokens, vocabularies))]
+        counts = [
+            row_counts(codes[:, i], column_tokens, len(vocabulary))
+            for i, (column_tokens, vocabulary) in enumerate(zip(tokens, vocabularies))
+        ]
         infrequent = self._infrequent_masks(counts, len(codes))
         starts = column_starts(self, vocabularies, names, infrequent, warm)
-        for bag, rare, count, vocabulary, name in zip(bags, infrequent, counts, vocabularies, names):
+        for bag, rare, count, vocabulary, name in zip(
+            bags, infrequent, counts, vocabularies, names
+        ):
             if bag is not None:
                 check_some_frequent(rare, count, vocabulary, name)
         dims = self._resolve_dims(vocabularies, names, starts)
@@ -551,7 +559,8 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         for count in counts:
             rare = np.zeros(len(count), dtype=bool) if threshold is None else count < threshold
             # The vectors left: the frequent categories' and the shared one.
-            if self.max_categories is not None and len(count) - rare.sum() + 1 > self.max_categories:
+            kept = len(count) - rare.sum() + 1
+            if self.max_categories is not None and kept > self.max_categories:
                 keep = self.max_categories - 1
                 rare[np.argsort(count, kind="mergesort")[: len(count) - keep]] = True
             masks.append(rare)
@@ -702,7 +711,9 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         unknown = tokens.codes == UNKNOWN
         ignored = None
         if unknown.any():
-            self._raise_if_unknown(bags.tokens, vocabulary.encode(bags.tokens), name, "transform")
+            if self.handle_unknown == "error":
+                token_codes = vocabulary.encode(bags.tokens, may_be_missing=False)
+                self._raise_if_unknown(bags.tokens, token_codes, name, "transform")
             tokens.codes[unknown] = vocabulary.unknown_row
             ignored = unknown if self.handle_unknown == "ignore" else None
         cells = np.ascontiguousarray(pool(table, tokens.codes, tokens.indptr, ignored).T)

@@ -166,9 +166,9 @@ def split_cells(column, analyzer, name):
 
 def _distinct_cells(column, analyzer, name):
     """The distinct non-missing cells, and each row's index among them (-1: missing)."""
-    values = np.asarray(column, dtype=object) if not isinstance(column, pd.Series) else column
     if analyzer == "list" or callable(analyzer):
-        values = pd.Series(values, copy=False)
+        # As objects: a category column's map would map its categories instead.
+        values = pd.Series(np.asarray(column, dtype=object), copy=False)
         # Lists are not hashable; tuples of them are.
         keys = values.map(lambda cell: _cell_key(cell, analyzer == "list"))
         if analyzer == "list":
@@ -181,13 +181,12 @@ def _distinct_cells(column, analyzer, name):
                     f"{[type(v).__name__ for v in values.iloc[rows[:5]]]}"
                 )
         cell_of_row, _ = pd.factorize(keys, use_na_sentinel=True)
-        # The first row of each distinct cell stands for it.
-        _, first = np.unique(cell_of_row, return_index=True)
-        first = first[cell_of_row[first] >= 0]
-        cells = [keys.iloc[r] if analyzer == "list" else values.iloc[r] for r in first]
-        order = np.argsort(cell_of_row[first])
-        cells = [cells[k] for k in order]
+        # The first row of each distinct cell stands for it, in the order of the codes.
+        codes, first = np.unique(cell_of_row, return_index=True)
+        source = keys if analyzer == "list" else values
+        cells = [source.iloc[r] for r in first[codes >= 0]]
         return cells, cell_of_row.astype(np.intp)
+    values = column if isinstance(column, pd.Series) else np.asarray(column, dtype=object)
     cell_of_row, uniques = pd.factorize(values, use_na_sentinel=True)
     return list(np.asarray(uniques, dtype=object)), cell_of_row.astype(np.intp)
 
@@ -242,7 +241,8 @@ def _check_strings_tokens(tokens, indptr, cells, analyzer, name):
     bad = next(i for i, t in enumerate(tokens) if not isinstance(t, str))
     c = int(np.searchsorted(indptr, bad, side="right")) - 1
     cell_tokens = list(tokens[indptr[c] : indptr[c + 1]])
-    _refuse_tokens(cells[c], cell_tokens, "the cells" if analyzer == "list" else "the analyzer", name)
+    what = "the cells" if analyzer == "list" else "the analyzer"
+    _refuse_tokens(cells[c], cell_tokens, what, name)
 
 
 def _refuse_tokens(cell, tokens, what, name):

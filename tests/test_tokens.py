@@ -177,7 +177,9 @@ def test_max_categories_on_a_plain_column_is_one_hot_encoders():
     ours = EmbeddingEncoder(
         initial_embeddings="one_hot", trainable=False, min_frequency=None, max_categories=4
     ).fit(X)
-    theirs = OneHotEncoder(sparse_output=False, max_categories=4, handle_unknown="infrequent_if_exist")
+    theirs = OneHotEncoder(
+        sparse_output=False, max_categories=4, handle_unknown="infrequent_if_exist"
+    )
     theirs.fit(X)
     test = pd.DataFrame({"c": list("abcdefgz")})
     np.testing.assert_array_equal(ours.transform(test), theirs.transform(test))
