@@ -111,33 +111,38 @@ def read_vectors(path):
     """
     tokens, rows, width = [], [], None
     seen = {}
-    with open(path, encoding="utf-8") as file:
-        for number, line in enumerate(file, start=1):
-            fields = line.split()
-            if not fields:
-                continue
-            if number == 1 and len(fields) == 2 and all(f.isdigit() for f in fields):
-                continue
-            try:
-                values = [float(f) for f in fields[1:]]
-            except ValueError:
-                raise ValueError(f"{path}, line {number}: not a token followed by numbers") from None
-            if not values:
-                raise ValueError(f"{path}, line {number}: a token without numbers")
-            if width is None:
-                width = len(values)
-            elif len(values) != width:
-                raise ValueError(
-                    f"{path}, line {number}: {len(values)} numbers where the file's lines "
-                    f"have {width}"
-                )
-            if fields[0] in seen:
-                raise ValueError(
-                    f"{path}, line {number}: token {fields[0]!r} repeats line {seen[fields[0]]}"
-                )
-            seen[fields[0]] = number
-            tokens.append(fields[0])
-            rows.append(values)
+    number = 0
+    try:
+        with open(path, encoding="utf-8") as file:
+            for number, line in enumerate(file, start=1):
+                width = _read_vector_line(path, number, line, width, tokens, rows, seen)
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}, line {number + 1}: not UTF-8 text ({error})") from None
     if not tokens:
         raise ValueError(f"{path}: no vectors")
     return pd.DataFrame(np.array(rows), index=pd.Index(tokens, dtype=object))
+
+
+def _read_vector_line(path, number, line, width, tokens, rows, seen):
+    """Add one line's token and numbers to ``tokens`` and ``rows``; return the file's width."""
+    fields = line.split()
+    if not fields or (number == 1 and len(fields) == 2 and all(f.isdigit() for f in fields)):
+        return width  # a blank line, or word2vec's "count width" header
+    try:
+        values = [float(f) for f in fields[1:]]
+    except ValueError:
+        raise ValueError(f"{path}, line {number}: not a token followed by numbers") from None
+    if not values:
+        raise ValueError(f"{path}, line {number}: a token without numbers")
+    if width is not None and len(values) != width:
+        raise ValueError(
+            f"{path}, line {number}: {len(values)} numbers where the file's lines have {width}"
+        )
+    if fields[0] in seen:
+        raise ValueError(
+            f"{path}, line {number}: token {fields[0]!r} repeats line {seen[fields[0]]}"
+        )
+    seen[fields[0]] = number
+    tokens.append(fields[0])
+    rows.append(values)
+    return len(values)

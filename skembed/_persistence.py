@@ -6,6 +6,7 @@ JSON and numpy tools of any language, and loading runs no code from the file:
 no pickle, no TensorFlow.
 """
 
+import contextlib
 import inspect
 import io
 import json
@@ -120,48 +121,77 @@ def _write_atomically(path, data):
 def load(path):
     """Read an encoder written by :func:`save`.
 
+    The file is read, never extracted: nothing is written, and no name inside
+    it reaches the file system. Every array's size is checked against its
+    member's before it is read.
+
     Raises
     ------
     ValueError
-        If the file is not a skembed encoder file, is damaged, or was written
-        in a format version this skembed does not know.
+        If the file is not a skembed encoder file, is damaged (truncated,
+        altered, with members missing, extra or of the wrong shape or type), or
+        was written in a format version this skembed does not know.
+    OSError
+        If the file cannot be opened.
     """
-    try:
-        with zipfile.ZipFile(path) as archive:
-            metadata = json.loads(archive.read("metadata.json"))
-            _check_format(metadata, path)
-
-            def array(name):
-                return np.load(io.BytesIO(archive.read(name)), allow_pickle=False)
-
-            version_1 = metadata["format_version"] == 1
-            if version_1:
-                params = _params_from_version_1(metadata["params"])
-            else:
-                params = {k: _param_from_json(v, array) for k, v in metadata["params"].items()}
-            classes = metadata["classes"]
-            if classes is not None and version_1:
-                classes = _values_from_json(classes)
-            elif classes is not None:
-                classes = _array_from_json(classes, array)
-            encoder = EmbeddingEncoder(**params)
-            categories = [_array_from_json(c, array) for c in metadata["categories"]]
-            encoder.embeddings_ = [array(f"embeddings_{i}.npy") for i in range(len(categories))]
-            encoder.category_counts_ = [array(f"counts_{i}.npy") for i in range(len(categories))]
-            encoder.infrequent_categories_ = [
-                None if c is None else _array_from_json(c, array)
-                for c in metadata["infrequent_categories"]
-            ]
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, ValueError, TypeError,
-            EOFError) as error:
-        if isinstance(error, _FormatError):
+    opened = isinstance(path, (str, os.PathLike))
+    with open(path, "rb") if opened else contextlib.nullcontext(path) as file:
+        try:
+            return _read(file, path)
+        except _FormatError:
             raise
-        raise ValueError(
-            f"{path} is not a readable skembed encoder file or is damaged: {error}"
-        ) from None
+        except _Damaged as error:
+            raise ValueError(f"{path} is damaged: {error}") from None
+        except Exception as error:  # anything a damaged file can raise while parsed
+            raise ValueError(
+                f"{path} is not a readable skembed encoder file or is damaged: "
+                f"{type(error).__name__}: {error}"
+            ) from error
+
+
+def _read(file, path):
+    with zipfile.ZipFile(file) as archive:
+        members = {info.filename: info for info in archive.infolist()}
+        read = set()
+
+        def member(name):
+            if name not in members:
+                raise _Damaged(f"member {name!r} is missing")
+            info = members[name]
+            if info.compress_type != zipfile.ZIP_STORED or info.compress_size != info.file_size:
+                raise _Damaged(f"member {name!r} is compressed; skembed stores members as is")
+            read.add(name)
+            return archive.read(name)
+
+        def array(name):
+            return _npy(member(name), name)
+
+        metadata = json.loads(member("metadata.json"))
+        _check_format(metadata, path)
+        version_1 = metadata["format_version"] == 1
+        if version_1:
+            params = _params_from_version_1(metadata["params"])
+        else:
+            params = {k: _param_from_json(v, array) for k, v in metadata["params"].items()}
+        classes = metadata["classes"]
+        if classes is not None and version_1:
+            classes = _values_from_json(classes)
+        elif classes is not None:
+            classes = _array_from_json(classes, array)
+        encoder = EmbeddingEncoder(**params)
+        categories = [_array_from_json(c, array) for c in metadata["categories"]]
+        encoder.embeddings_ = [array(f"embeddings_{i}.npy") for i in range(len(categories))]
+        encoder.category_counts_ = [array(f"counts_{i}.npy") for i in range(len(categories))]
+        encoder.infrequent_categories_ = [
+            None if c is None else _array_from_json(c, array)
+            for c in metadata["infrequent_categories"]
+        ]
+        extra = sorted(set(members) - read)
+        if extra:
+            raise _Damaged(f"unexpected member(s) {extra[:5]}")
     encoder.categories_ = categories
     encoder._vocabularies = [Vocabulary(c) for c in categories]
-    encoder.dims_ = list(metadata["dims"])
+    encoder.dims_ = [int(d) for d in metadata["dims"]]
     encoder._one_hot_columns = metadata.get("one_hot") or [False] * len(categories)
     encoder.n_features_in_ = metadata["n_features_in"]
     if metadata["feature_names_in"] is not None:
@@ -169,8 +199,38 @@ def load(path):
     encoder.target_type_ = metadata["target_type"]
     encoder.classes_ = classes
     encoder.history_ = metadata["history"]
-    _check_consistent(encoder, path)
+    _check_consistent(encoder)
     return encoder
+
+
+class _Damaged(ValueError):
+    """What is wrong with a file; :func:`load` adds the file's name."""
+
+
+def _npy(data, name):
+    """The array in ``data`` (a .npy file's bytes), after checking its header against its size.
+
+    A header is read first: one that claims more data than the member holds,
+    an object dtype, or a member of another size is refused before any array
+    is allocated.
+    """
+    stream = io.BytesIO(data)
+    version = np.lib.format.read_magic(stream)
+    read_header = {
+        (1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0,
+    }.get(version)  # fmt: skip
+    if read_header is None:
+        raise _Damaged(f"member {name!r} has .npy version {version}")
+    shape, _, dtype = read_header(stream)
+    if dtype.hasobject:
+        raise _Damaged(f"member {name!r} holds Python objects, which skembed never saves")
+    expected = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if expected != len(data) - stream.tell():
+        raise _Damaged(
+            f"member {name!r} claims shape {shape} of {dtype} ({expected} bytes) but holds "
+            f"{len(data) - stream.tell()} bytes"
+        )
+    return np.load(io.BytesIO(data), allow_pickle=False)
 
 
 class _FormatError(ValueError):
@@ -189,15 +249,36 @@ def _check_format(metadata, path):
         )
 
 
-def _check_consistent(encoder, path):
-    for i, (categories, table, dim) in enumerate(
-        zip(encoder.categories_, encoder.embeddings_, encoder.dims_)
+def _check_consistent(encoder):
+    """Raise :class:`_Damaged` unless the fitted attributes agree with each other."""
+    n = len(encoder.categories_)
+    if encoder.n_features_in_ != n or isinstance(encoder.n_features_in_, bool):
+        raise _Damaged(f"n_features_in is {encoder.n_features_in_!r} for {n} columns")
+    names = getattr(encoder, "feature_names_in_", None)
+    if names is not None and (len(names) != n or not all(isinstance(s, str) for s in names)):
+        raise _Damaged(f"feature_names_in should be {n} strings")
+    lengths = {
+        "dims": len(encoder.dims_), "one_hot": len(encoder._one_hot_columns),
+        "counts": len(encoder.category_counts_),
+        "infrequent_categories": len(encoder.infrequent_categories_),
+    }  # fmt: skip
+    for what, length in lengths.items():
+        if length != n:
+            raise _Damaged(f"{what} has {length} entries for {n} columns")
+    if encoder.target_type_ not in (None, "binary", "multiclass", "continuous"):
+        raise _Damaged(f"unknown target type {encoder.target_type_!r}")
+    for i, (categories, table, dim, counts) in enumerate(
+        zip(encoder.categories_, encoder.embeddings_, encoder.dims_, encoder.category_counts_)
     ):
         if table.shape != (len(categories) + 1, dim):
-            raise ValueError(
-                f"{path} is damaged: column {i} has {len(categories)} categories and "
-                f"width {dim}, but its table has shape {table.shape}"
+            raise _Damaged(
+                f"column {i} has {len(categories)} categories and width {dim}, but its "
+                f"table has shape {table.shape}"
             )
+        if table.dtype.kind != "f" or not np.isfinite(table).all():
+            raise _Damaged(f"column {i}'s table is not finite floats ({table.dtype})")
+        if counts.shape != (len(categories),) or counts.dtype.kind not in "iu":
+            raise _Damaged(f"column {i}'s counts do not match its {len(categories)} categories")
 
 
 def _names(encoder):

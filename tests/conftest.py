@@ -5,6 +5,18 @@ import textwrap
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests: few cases by default, so that `make test` stays fast; many
+# with `pytest --hypothesis-profile=long`. Fits are slow next to hypothesis'
+# expectations, hence no deadline.
+settings.register_profile(
+    "ci", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "long", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("ci")
 
 
 def make_frame(n=300, seed=0):

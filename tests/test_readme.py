@@ -66,3 +66,12 @@ def test_readme_token_speed_table_is_that_of_the_committed_results():
     from benchmarks.text import speed_table
 
     assert speed_table(pd.read_csv(RESULTS_DIR / "text_speed.csv")) in README.read_text()
+
+
+def test_readme_vocabulary_table_is_that_of_the_committed_results():
+    import pandas as pd
+
+    from benchmarks.default import RESULTS_DIR
+    from benchmarks.vocabulary import markdown_table
+
+    assert markdown_table(pd.read_csv(RESULTS_DIR / "vocabulary.csv")) in README.read_text()
