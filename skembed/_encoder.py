@@ -340,6 +340,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         Returns
         -------
         self : EmbeddingEncoder
+            The fitted encoder.
         """
         return self._fit(X, y)
 
@@ -641,7 +642,9 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : DataFrame or array-like of shape (n_samples, n_features)
+            The categorical columns.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            The target, as in ``fit``.
 
         Returns
         -------
@@ -668,6 +671,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : DataFrame or array-like of shape (n_samples, n_features)
+            The columns seen in ``fit``, in the same order.
 
         Returns
         -------
@@ -742,10 +746,12 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, sum(dims_))
+            Encoded rows, as ``transform`` gives them.
 
         Returns
         -------
         X_original : ndarray of shape (n_samples, n_features_in_)
+            The nearest category of each column; None where unknown.
         """
         check_is_fitted(self)
         names = self._feature_names()
@@ -806,6 +812,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         Returns
         -------
         feature_names_out : ndarray of str objects
+            One name per output column.
         """
         check_is_fitted(self)
         input_features = _check_feature_names_in(self, input_features)
@@ -837,6 +844,8 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         Returns
         -------
         embeddings : DataFrame of shape (n_categories, dims_[i])
+            Row ``j`` is ``categories_[i][j]``'s vector; the unknown vector
+            (``embeddings_[i][-1]``) is left out.
         """
         i = self._feature_index(feature)
         names = self._feature_names()
@@ -861,6 +870,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         category : object
             A category of that column.
         n : int, default=5
+            How many categories to return, at most.
 
         Returns
         -------
@@ -877,14 +887,18 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         feature : str or int
+            The column's name, or its position.
         method : {"pca", "tsne"}, default="pca"
+            How the vectors are brought to 2-D.
         ax : matplotlib Axes or None
+            Where to draw; None makes a new figure.
         annotate : int, default=20
             How many of the most frequent categories get a label.
 
         Returns
         -------
         ax : matplotlib Axes
+            The Axes drawn on.
         """
         return _inspection.plot_embeddings(
             self, feature, method=method, ax=ax, annotate=annotate
@@ -899,7 +913,9 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         feature : str or int
+            The column's name, or its position.
         path : str or path-like
+            The text file to write (replaced if it exists).
         """
         _inspection.export_vectors(self, feature, path)
 

@@ -49,7 +49,29 @@ def save(encoder, path):
     Parameters
     ----------
     encoder : fitted EmbeddingEncoder
+        The encoder to write.
     path : str, path-like or binary file object
+        Where to write it. A path is replaced atomically; a file object is
+        written at its position.
+
+    See Also
+    --------
+    load : Read the file back.
+
+    Examples
+    --------
+    >>> import io
+    >>> import pandas as pd
+    >>> import skembed
+    >>> X = pd.DataFrame({"city": ["Paris", "Lyon"] * 10})
+    >>> encoder = skembed.EmbeddingEncoder(
+    ...     initial_embeddings="one_hot", trainable=False, min_frequency=None
+    ... ).fit(X)
+    >>> buffer = io.BytesIO()
+    >>> skembed.save(encoder, buffer)
+    >>> _ = buffer.seek(0)
+    >>> skembed.load(buffer).transform(X[:2]).tolist()
+    [[0.0, 1.0], [1.0, 0.0]]
     """
     if not isinstance(encoder, EmbeddingEncoder):
         raise TypeError(f"save expects an EmbeddingEncoder, got {type(encoder).__name__}")
@@ -124,6 +146,17 @@ def load(path):
     The file is read, never extracted: nothing is written, and no name inside
     it reaches the file system. Every array's size is checked against its
     member's before it is read.
+
+    Parameters
+    ----------
+    path : str, path-like or binary file object
+        A file written by :func:`save`.
+
+    Returns
+    -------
+    encoder : EmbeddingEncoder
+        The fitted encoder, with the saved parameters; it transforms exactly as
+        the saved one did, without TensorFlow.
 
     Raises
     ------
