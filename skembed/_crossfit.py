@@ -65,7 +65,7 @@ def cross_fitted(encoder, X, y):
         )
         fold._fit(
             _safe_indexing(X, train), _safe_indexing(y, train), classes=encoder.classes_,
-            check_categories=False,  # a fold may lack every value of a category list
+            fold=True,  # its rows may lack a category list's values, or frequent tokens
             network_seed=encoder._network_seed,  # the same starting tables: target-free
         )  # fmt: skip
         out[held_out] = fold.transform(_safe_indexing(X, held_out))

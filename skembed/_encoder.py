@@ -123,8 +123,10 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         Most distinct vectors per column, counting the one shared by unknown
         and infrequent categories, as in OneHotEncoder: when a column has
         more, only its ``max_categories - 1`` most frequent categories keep a
-        vector of their own. Caps the vocabulary of a token column. None: no
-        limit.
+        vector of their own. Caps the vocabulary of a token column. As with
+        ``min_frequency``, a category with a given vector (``initial_embeddings``,
+        or a previous fit under ``warm_start``) keeps it, beyond the cap. None:
+        no limit.
     target_type : {"auto", "binary", "multiclass", "continuous"}, default="auto"
         The kind of target. "auto" decides as TargetEncoder does (two values
         are binary, more integers or strings multiclass, other floats
@@ -344,10 +346,12 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         """
         return self._fit(X, y)
 
-    def _fit(self, X, y, classes=None, check_categories=True, network_seed=None):
-        """``fit``. A cross-fitting fold gives the full fit's class labels (it
-        may lack some) and network seed (so that its tables start where the
-        full fit's did), and skips the check that explicit categories match."""
+    def _fit(self, X, y, classes=None, fold=False, network_seed=None):
+        """``fit``. A cross-fitting ``fold`` gives the full fit's class labels
+        (it may lack some) and network seed (so that its tables start where the
+        full fit's did), and skips the checks that its rows may fail where all
+        rows pass: explicit categories matching some value, and a token column
+        having a frequent token."""
         try:
             is_float = np.dtype(self.dtype).kind == "f"
         except TypeError:
@@ -378,7 +382,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         # A token column's codes are its cells'; `tokens` holds their tokens' codes.
         codes = np.empty((len(columns[0]), len(columns)), dtype=np.int32)
         tokens = [None] * len(columns)
-        explicit = check_categories and self.categories != "auto"
+        explicit = not fold and self.categories != "auto"
         for i, (vocabulary, column, bag) in enumerate(zip(vocabularies, columns, bags)):
             if bag is None:
                 codes[:, i] = vocabulary.encode(column)
@@ -407,7 +411,8 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         for bag, rare, count, vocabulary, name in zip(
             bags, infrequent, counts, vocabularies, names
         ):
-            if bag is not None:
+            # Not in a cross-fitting fold: its rows may be too few where all are not.
+            if bag is not None and not fold:
                 check_some_frequent(rare, count, vocabulary, name)
         dims = self._resolve_dims(vocabularies, names, starts)
 

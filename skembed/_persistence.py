@@ -128,7 +128,7 @@ def _write_atomically(path, data):
     if hasattr(path, "write"):
         path.write(data)
         return
-    path = os.path.realpath(os.fspath(path))
+    path = os.path.realpath(os.fsdecode(path))
     temporary = f"{path}.{os.getpid()}-{secrets.token_hex(4)}.partial"
     try:
         with open(temporary, "xb") as file:
@@ -167,7 +167,9 @@ def load(path):
     OSError
         If the file cannot be opened.
     """
-    opened = isinstance(path, (str, os.PathLike))
+    opened = isinstance(path, (str, bytes, os.PathLike))
+    if not opened and not path.seekable():  # a zip is read from its end: take it whole
+        path = io.BytesIO(path.read())
     with open(path, "rb") if opened else contextlib.nullcontext(path) as file:
         try:
             return _read(file, path)
@@ -224,7 +226,7 @@ def _read(file, path):
             raise _Damaged(f"unexpected member(s) {extra[:5]}")
     encoder.categories_ = categories
     encoder._vocabularies = [Vocabulary(c) for c in categories]
-    encoder.dims_ = [int(d) for d in metadata["dims"]]
+    encoder.dims_ = list(metadata["dims"])
     encoder._one_hot_columns = metadata.get("one_hot") or [False] * len(categories)
     encoder.n_features_in_ = metadata["n_features_in"]
     if metadata["feature_names_in"] is not None:
@@ -257,6 +259,8 @@ def _npy(data, name):
     shape, _, dtype = read_header(stream)
     if dtype.hasobject:
         raise _Damaged(f"member {name!r} holds Python objects, which skembed never saves")
+    if dtype.itemsize == 0:  # its size could not bound the array's
+        raise _Damaged(f"member {name!r} has a dtype of zero bytes ({dtype})")
     expected = int(np.prod(shape, dtype=object)) * dtype.itemsize
     if expected != len(data) - stream.tell():
         raise _Damaged(
@@ -283,10 +287,23 @@ def _check_format(metadata, path):
 
 
 def _check_consistent(encoder):
-    """Raise :class:`_Damaged` unless the fitted attributes agree with each other."""
+    """Raise :class:`_Damaged` unless the parameters are valid and the fitted
+    attributes agree with each other."""
+    try:
+        encoder._validate_params()
+    except ValueError as error:
+        raise _Damaged(f"its parameters are invalid: {error}") from None
     n = len(encoder.categories_)
-    if encoder.n_features_in_ != n or isinstance(encoder.n_features_in_, bool):
-        raise _Damaged(f"n_features_in is {encoder.n_features_in_!r} for {n} columns")
+    n_features = encoder.n_features_in_
+    if not isinstance(n_features, Integral) or isinstance(n_features, bool) or n_features != n:
+        raise _Damaged(f"n_features_in is {n_features!r} for {n} columns")
+    history = encoder.history_
+    if not isinstance(history, dict) or not all(isinstance(v, list) for v in history.values()):
+        raise _Damaged("history is not a dict of lists")
+    if not all(isinstance(d, Integral) and d >= 1 for d in encoder.dims_):
+        raise _Damaged(f"dims {encoder.dims_} are not positive ints")
+    if not all(isinstance(b, bool) for b in encoder._one_hot_columns):
+        raise _Damaged("one_hot is not a list of bools")
     names = getattr(encoder, "feature_names_in_", None)
     if names is not None and (len(names) != n or not all(isinstance(s, str) for s in names)):
         raise _Damaged(f"feature_names_in should be {n} strings")
@@ -312,6 +329,9 @@ def _check_consistent(encoder):
             raise _Damaged(f"column {i}'s table is not finite floats ({table.dtype})")
         if counts.shape != (len(categories),) or counts.dtype.kind not in "iu":
             raise _Damaged(f"column {i}'s counts do not match its {len(categories)} categories")
+    names = len(encoder.get_feature_names_out())
+    if names != sum(encoder.dims_):
+        raise _Damaged(f"its one-hot columns name {names} outputs for {sum(encoder.dims_)}")
 
 
 def _names(encoder):
@@ -451,6 +471,8 @@ def _values_to_json(values):
 
 
 def _values_from_json(values):
+    if not all(v is None or isinstance(v, (str, bool, int, float)) for v in values):
+        raise _Damaged("categories must be strings, numbers, bools or null")
     result = np.empty(len(values), dtype=object)
     result[:] = [np.nan if v is None else v for v in values]
     return result

@@ -165,48 +165,58 @@ def split_cells(column, analyzer, name):
 
 
 def _distinct_cells(column, analyzer, name):
-    """The distinct non-missing cells, and each row's index among them (-1: missing)."""
-    if analyzer == "list" or callable(analyzer):
-        # As objects: a category column's map would map its categories instead.
-        values = pd.Series(np.asarray(column, dtype=object), copy=False)
-        # Lists are not hashable; tuples of them are.
-        keys = values.map(lambda cell: _cell_key(cell, analyzer == "list"))
-        if analyzer == "list":
-            bad = keys.map(lambda key: key is _NOT_A_LIST).to_numpy()
-            if bad.any():
-                rows = np.flatnonzero(bad)
-                raise TypeError(
-                    f"analyzer='list' needs every cell of column {name!r} to be a list, "
-                    f"tuple or array of tokens (or missing); rows {rows[:5].tolist()} hold "
-                    f"{[type(v).__name__ for v in values.iloc[rows[:5]]]}"
-                )
-        cell_of_row, _ = pd.factorize(keys, use_na_sentinel=True)
-        # The first row of each distinct cell stands for it, in the order of the codes.
-        codes, first = np.unique(cell_of_row, return_index=True)
-        source = keys if analyzer == "list" else values
-        cells = [source.iloc[r] for r in first[codes >= 0]]
-        return cells, cell_of_row.astype(np.intp)
+    """The distinct non-missing cells, and each row's index among them (-1: missing).
+
+    Hashable cells (strings, numbers) are factorized as they are; a callable
+    meeting unhashable ones, and "list", go through a key per row: a tuple for
+    a list-like, and the row itself for another unhashable cell (a set, a
+    dict), which is then tokenized on its own.
+    """
     values = column if isinstance(column, pd.Series) else np.asarray(column, dtype=object)
-    cell_of_row, uniques = pd.factorize(values, use_na_sentinel=True)
-    return list(np.asarray(uniques, dtype=object)), cell_of_row.astype(np.intp)
+    if analyzer != "list":
+        try:
+            cell_of_row, uniques = pd.factorize(values, use_na_sentinel=True)
+            return list(np.asarray(uniques, dtype=object)), cell_of_row.astype(np.intp)
+        except TypeError:  # unhashable cells: only a callable can take them
+            if not callable(analyzer):
+                raise
+    objects = np.asarray(column, dtype=object)
+    keys = pd.Series(
+        [_cell_key(cell, analyzer == "list", row) for row, cell in enumerate(objects)],
+        dtype=object,
+    )  # a Series: numpy would turn tuples of equal length into a 2-D array
+    if analyzer == "list":
+        rows = np.flatnonzero([key is _NOT_A_LIST for key in keys])
+        if len(rows):
+            raise TypeError(
+                f"analyzer='list' needs every cell of column {name!r} to be a list, "
+                f"tuple or array of tokens (or missing); rows {rows[:5].tolist()} hold "
+                f"{[type(v).__name__ for v in objects[rows[:5]]]}"
+            )
+    cell_of_row, _ = pd.factorize(keys, use_na_sentinel=True)
+    # The first row of each distinct cell stands for it, in the order of the codes.
+    codes, first = np.unique(cell_of_row, return_index=True)
+    source = keys.to_numpy() if analyzer == "list" else objects
+    return list(source[first[codes >= 0]]), cell_of_row.astype(np.intp)
 
 
 _NOT_A_LIST = object()
 
 
-def _cell_key(cell, list_only):
+def _cell_key(cell, list_only, row):
     """A hashable stand-in for a cell: a tuple for a list-like, NaN for missing.
 
     With ``list_only``, any other cell is :data:`_NOT_A_LIST`; otherwise (for a
-    callable) a hashable cell stands for itself.
+    callable) a hashable cell stands for itself and an unhashable one for its
+    row alone.
     """
     if isinstance(cell, (list, tuple, np.ndarray, pd.Series)):
         return tuple(cell)
     if cell is None or (isinstance(cell, float) and cell != cell) or cell is pd.NA:
         return np.nan
-    if list_only or not _hashable(cell):
+    if list_only:
         return _NOT_A_LIST
-    return cell
+    return cell if _hashable(cell) else (_NOT_A_LIST, row)
 
 
 def _hashable(value):
@@ -292,11 +302,13 @@ def row_counts(codes, tokens, n_categories):
 
 def check_some_frequent(infrequent, counts, vocabulary, name):
     """Raise when every token of a column is infrequent: nothing would be learned."""
-    if len(infrequent) > 1 and not infrequent[:-1].all():
+    tokens = np.ones(len(infrequent), dtype=bool)
+    tokens[vocabulary.missing_code] = False  # the empty cell's entry is no token
+    if tokens.any() and not infrequent[tokens].all():
         return
-    if len(infrequent) == 1:
+    if not tokens.any():
         raise ValueError(f"token column {name!r} has no tokens: every cell is empty or missing")
-    top = int(np.argmax(counts[:-1]))
+    top = np.flatnonzero(tokens)[int(np.argmax(counts[tokens]))]
     raise ValueError(
         f"every token of column {name!r} is infrequent, so its vocabulary would be "
         f"empty: the most frequent, {vocabulary.categories[top]!r}, is in "

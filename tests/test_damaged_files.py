@@ -147,6 +147,18 @@ def test_an_object_array_is_refused_without_unpickling(saved, tmp_path):
         load_bytes(archive(contents), tmp_path)
 
 
+def test_a_dtype_of_zero_bytes_is_refused(saved, tmp_path):
+    """A header of dtype '<U0' claims any shape in no bytes: its size bounds nothing."""
+    contents = members(saved[0])
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "<U0", "fortran_order": False, "shape": (50_000_000,)}
+    )
+    contents["counts_0.npy"] = header.getvalue()
+    with pytest.raises(ValueError, match="dtype of zero bytes"):
+        load_bytes(archive(contents), tmp_path)
+
+
 def test_a_header_claiming_a_huge_array_allocates_nothing(saved, tmp_path):
     contents = members(saved[0])
     header = io.BytesIO()
@@ -176,6 +188,13 @@ def test_a_header_claiming_a_huge_array_allocates_nothing(saved, tmp_path):
         (lambda m: m.update(params=[1, 2]), "damaged"),
         (lambda m: m["params"].update(dims={"splitter": {"class": "os.system"}}), "damaged"),
         (lambda m: m.pop("history"), "damaged"),
+        (lambda m: m.update(history=[]), "history is not a dict"),
+        (lambda m: m.update(n_features_in=2.0), "n_features_in"),
+        (lambda m: m.update(one_hot=[False, True]), "one-hot columns name"),
+        (lambda m: m.update(one_hot=[1, 0]), "one_hot is not a list of bools"),
+        (lambda m: m.update(dims=[0, 2]), "not positive ints"),
+        (lambda m: m["params"].update(handle_unknown="bogus"), "parameters are invalid"),
+        (lambda m: m["categories"].__setitem__(0, {"values": [[1], [2], [3]]}), "categories must"),
     ],
 )
 def test_hostile_metadata(saved, tmp_path, change, message):
@@ -189,6 +208,30 @@ def test_metadata_that_is_not_json_or_not_utf8(saved, tmp_path):
         contents["metadata.json"] = text
         with pytest.raises(ValueError):
             load_bytes(archive(contents), tmp_path)
+
+
+def test_a_stream_that_cannot_seek_and_a_bytes_path_load(saved, tmp_path):
+    data, encoder, X = saved
+
+    class Pipe(io.RawIOBase):
+        def __init__(self, data):
+            self.stream = io.BytesIO(data)
+
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            chunk = self.stream.read(len(buffer))
+            buffer[: len(chunk)] = chunk
+            return len(chunk)
+
+    expected = encoder.transform(X)
+    np.testing.assert_array_equal(skembed.load(Pipe(data)).transform(X), expected)
+    (tmp_path / "good.skembed").write_bytes(data)
+    path = os.fsencode(tmp_path / "good.skembed")
+    np.testing.assert_array_equal(skembed.load(path).transform(X), expected)
+    skembed.save(encoder, os.fsencode(tmp_path / "again.skembed"))
+    assert (tmp_path / "again.skembed").exists()
 
 
 def test_a_missing_file_is_an_os_error(tmp_path):

@@ -211,6 +211,30 @@ def test_a_callable_analyzer_gives_the_tokens():
     np.testing.assert_allclose(encoder.transform(X.head(4)), expected, rtol=1e-5, atol=1e-7)
 
 
+def test_a_callable_gets_each_unhashable_cell_on_its_own():
+    cells = [{"a", "b"}, {"c"}, {"a"}, {"d", "c"}] * 10
+    encoder = EmbeddingEncoder(analyzer=sorted, min_frequency=1, **FAST)
+    encoder.fit(pd.DataFrame({"t": cells}), [1, 0, 1, 0] * 10)
+    assert encoder.categories_[0][:-1].tolist() == ["a", "b", "c", "d"]
+    expected = expected_means(encoder, "t", cells[:4], sorted)
+    out = encoder.transform(pd.DataFrame({"t": cells[:4]}))
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-7)
+
+
+def test_explicit_tokens_may_hold_nan_anywhere():
+    X = pd.DataFrame({"t": ["bb"] * 20 + ["aa"] * 2})
+    encoder = EmbeddingEncoder(analyzer="word", categories=[[np.nan, "aa", "bb"]], **FAST)
+    encoder.fit(X, [0, 1] * 11)
+    assert encoder.infrequent_categories_[0][1:].tolist() == ["aa"]  # bb is frequent
+
+
+def test_cross_fitting_folds_may_lack_frequent_tokens():
+    """Every fold holds "car" 4 times (< 5), the whole data 8 times: fit works, so cv does."""
+    X = pd.DataFrame({"t": ["red car", "blue car"] * 4})
+    encoder = EmbeddingEncoder(analyzer="word", min_frequency=5, cv=2, **FAST)
+    assert encoder.fit_transform(X, [0, 1] * 4).shape == (8, encoder.dims_[0])
+
+
 def test_plain_and_token_columns_side_by_side():
     X, y = reviews()
     X["shop"] = np.arange(len(X)) % 3
