@@ -533,7 +533,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         """Each column's vocabulary: its categories, or a token column's tokens."""
         if self.categories == "auto":
             return [
-                Vocabulary(unique_sorted(c, n) if b is None else token_categories(b))
+                Vocabulary(unique_sorted(c, n) if b is None else token_categories(b, n))
                 for c, n, b in zip(columns, names, bags)
             ]
         if len(self.categories) != len(columns):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._vocabulary import UNKNOWN, count_codes
+from ._vocabulary import count_codes, unique_sorted
 
 #: The analyzers a column may name; a callable may be given instead.
 ANALYZERS = ("word", "char_wb", "list")
@@ -100,10 +100,6 @@ class Bags:
         np.cumsum(lengths, out=indptr[1:])
         return TokenCodes(self.cell_of_row, codes, indptr)
 
-    def unknown_tokens(self, vocabulary):
-        """The distinct tokens that ``vocabulary`` does not hold."""
-        return pd.unique(self.tokens[vocabulary.encode(self.tokens) == UNKNOWN])
-
 
 @dataclass
 class TokenCodes:
@@ -111,7 +107,7 @@ class TokenCodes:
     ``codes[indptr[c] : indptr[c + 1]]``, never an empty slice."""
 
     cell_of_row: np.ndarray  # intp, one per row
-    codes: np.ndarray  # intp; UNKNOWN for a token outside the vocabulary
+    codes: np.ndarray  # intp; -1 (UNKNOWN) for a token outside the vocabulary
     indptr: np.ndarray  # int64, n_cells + 1
 
     @property
@@ -262,10 +258,9 @@ def _refuse_tokens(cell, tokens, what, name):
     )
 
 
-def token_categories(bags):
+def token_categories(bags, name):
     """The sorted distinct tokens, then ``np.nan`` for a cell without tokens."""
-    tokens = np.sort(pd.unique(bags.tokens)).astype(object)
-    return np.append(tokens, np.nan)
+    return np.append(unique_sorted(bags.tokens, name).astype(object), np.nan)
 
 
 def pool(table, codes, indptr, ignore=None):
