@@ -1,10 +1,11 @@
-# `make bench` runs the default and text benchmarks; `make test` runs the test suite.
-# Both create .venv on first use and install the package with the extras they need.
+# `make bench` runs the default and text benchmarks; `make test` runs the test suite;
+# `make docs` builds the documentation. Each creates .venv on first use and installs the
+# package with the extras it needs.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: test bench clean dist check-dist
+.PHONY: test bench docs clean dist check-dist
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +26,17 @@ bench: $(VENV)/.bench-installed
 	$(PY) -m benchmarks.default $(BENCH_ARGS)
 	$(PY) -m benchmarks.text
 
+# `make docs` builds the documentation into docs/_build/html (open index.html there):
+# warnings are errors, and the gallery's examples run during the build.
+$(VENV)/.docs-installed: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e ".[docs]"
+	touch $@
+
+docs: $(VENV)/.docs-installed
+	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
+
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) build dist *.egg-info docs/_build docs/_generated docs/generated docs/auto_examples
 
 # `make dist` builds the sdist and the wheel into dist/ and checks their metadata;
 # `make check-dist` also installs the wheel into a fresh venv and runs the README there.

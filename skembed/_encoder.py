@@ -75,9 +75,9 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         list gives one width per column. "auto" gives a column
         ``min(8, n_categories)``: one number per category up to 8, then 8
         however many categories. Chosen on the benchmark's validation splits
-        over rules that keep growing with the cardinality (see
-        :func:`auto_dim`): narrow vectors served nearest-neighbour and tree
-        models downstream better, and keep the output small.
+        over rules that keep growing with the cardinality: narrow vectors
+        served nearest-neighbour and tree models downstream better, and keep
+        the output small.
     categories : "auto" or list of array-like, default="auto"
         "auto" takes the sorted distinct values of each column. A list gives
         each column's categories in the order of their table rows; values
@@ -653,7 +653,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_out : ndarray of shape (n_samples, sum(dims_))
+        X_out : ndarray of shape (n_samples, n_features_out)
             With ``cv`` set, each row's encoding comes from an encoder that
             did not see that row.
         """
@@ -680,8 +680,9 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_out : ndarray of shape (n_samples, sum(dims_))
-            Each column's vectors side by side, in input order.
+        X_out : ndarray of shape (n_samples, n_features_out)
+            Each column's vectors side by side, in input order:
+            ``n_features_out`` is the sum of ``dims_``.
         """
         check_is_fitted(self)
         columns = self._check_X(X, reset=False)
@@ -750,12 +751,12 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, sum(dims_))
+        X : array-like of shape (n_samples, n_features_out)
             Encoded rows, as ``transform`` gives them.
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features_in_)
+        X_original : ndarray of shape (n_samples, n_features_in)
             The nearest category of each column; None where unknown.
         """
         check_is_fitted(self)

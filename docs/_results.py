@@ -1,0 +1,161 @@
+"""The benchmark page's tables and figures, made from the committed result files.
+
+``conf.py`` calls :func:`write` when a build starts, so that every number on the
+benchmark page is read from ``benchmarks/results/`` at build time, never pasted.
+Each table is a Markdown file under ``docs/_generated/`` that the pages include;
+the figures are PNG files beside them. ``python docs/_results.py`` writes them
+without building the docs.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the benchmarks package: it lives beside skembed, not in it
+
+from benchmarks import search, scaling, speed, text, vocabulary  # noqa: E402
+from benchmarks._plots import plot_scaling, plot_scores, plot_times  # noqa: E402
+from benchmarks.default import RESULTS_DIR, cost_table, score_table, summarize  # noqa: E402
+
+OUT = Path(__file__).resolve().parent / "_generated"
+
+#: Validation-split runs that chose the defaults: (what was tried, file under selection/).
+DEFAULT_CANDIDATES = [
+    ("the first defaults: `dims` by fast.ai's rule `1.6 * n ** 0.56` capped at 30, "
+     "`learning_rate=1e-3`", "validation_earlier_defaults_all_encoders"),
+    ("`dims=8, learning_rate=3e-3`", "validation_dims8_lr3e-3"),
+    ("`dims=\"auto\"` = `min(8, n)`, `learning_rate=3e-3`", "validation_dims_auto8_lr3e-3"),
+    ("the same, with every category its own vector (`min_frequency=None`)",
+     "validation_batches16_min_frequency_none"),
+    ("**the defaults**: the same with `min_frequency=5`", "validation_current_defaults"),
+    ("`min_frequency=10`", "validation_min_frequency10"),
+]
+TEXT_CANDIDATES = [
+    ("**the defaults** (`epochs=100`, `min_frequency=5`, `dims=\"auto\"`)", "text_defaults"),
+    ("`epochs=20`", "text_epochs20"),
+    ("`min_frequency=2`", "text_min_frequency2"),
+    ("`dims=16`", "text_dims16"),
+]
+#: Short column labels of the candidate tables: (data set, task) -> label.
+TASK_LABELS = {
+    ("flights", "binary"): "flights AUC", ("flights", "regression"): "flights RMSE",
+    ("hotel_rates", "regression"): "hotel RMSE", ("reviews", "binary"): "reviews AUC",
+    ("loans", "binary"): "loans AUC",
+}  # fmt: skip
+
+
+def _read(name):
+    return pd.read_csv(RESULTS_DIR / f"{name}.csv")
+
+
+def _machine(name):
+    """One sentence on where and how long a run ran, from its JSON file."""
+    meta = json.loads((RESULTS_DIR / f"{name}.json").read_text())
+    machine = meta["machine"]
+    return (
+        f"Run on {machine['cpus']} cores ({machine['processor']}, {machine['memory']}), "
+        f"Python {machine['python']}, TensorFlow {machine['tensorflow']}, scikit-learn "
+        f"{machine['scikit-learn']}; {meta['wall_s']:.0f} s in all "
+        f"(`benchmarks/results/{name}.json`)."
+    )
+
+
+def crossfit_table():
+    """Test score (and the model's score on its own training rows), without and with cv=5."""
+    keys = ["dataset", "task", "model"]
+    plain = _read("default").query("encoder == 'EmbeddingEncoder'").set_index(keys)
+    crossed = _read("default_EmbeddingEncoder_cv-5").set_index(keys)
+    lines = ["| data set / task | model | `cv=None` (the default) | `cv=5` |", "|---|---|---|---|"]
+    for key, a in plain.iterrows():
+        b = crossed.loc[key]
+        digits = 4 if a.metric == "roc_auc" else 2
+        cells = [f"{r.score:.{digits}f} ({r.train_score:.{digits}f})" for r in (a, b)]
+        lines.append(f"| {key[0]} / {key[1]} | {key[2]} | {cells[0]} | {cells[1]} |")
+    return "\n".join(lines)
+
+
+def candidates_table(candidates, encoder="EmbeddingEncoder"):
+    """One row per candidate: its mean validation score per task and model."""
+    rows, columns = [], {}
+    for label, name in candidates:
+        results = pd.read_csv(RESULTS_DIR / "selection" / f"{name}.csv")
+        results = results[results["encoder"].str.startswith(encoder)]
+        if encoder == "EmbeddingEncoder (":  # token benchmark: the text column's encoder
+            results = results[results["encoder"] != "EmbeddingEncoder"]
+        means = results.groupby(["dataset", "task", "model"], sort=False)["score"].mean()
+        row = {}
+        for (dataset, task, model), value in means.items():
+            column = f"{TASK_LABELS[dataset, task]} {model}"
+            columns[column] = None
+            row[column] = f"{value:.4f}" if "AUC" in column else f"{value:.2f}"
+        rows.append((label, row))
+    header = ["EmbeddingEncoder, validation splits", *columns]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for label, row in rows:
+        lines.append(f"| {label} | " + " | ".join(row.get(c, "—") for c in columns) + " |")
+    return "\n".join(lines)
+
+
+def search_table():
+    results = _read("search").query("benchmark == 'grid search'")
+    lines = ["| encoder | grid | n_jobs=1 s | n_jobs=2 s | best cross-validated AUC |",
+             "|---|---|---|---|---|"]
+    for (encoder, grid), group in results.groupby(["encoder", "grid"], sort=False):
+        seconds = group.set_index("n_jobs")["seconds"]
+        best = group.query("n_jobs == 1")["best_auc"].iloc[0]
+        lines.append(f"| {encoder} | `{grid}` | {seconds.get(1.0, float('nan')):.1f} "
+                     f"| {seconds.get(2.0, float('nan')):.1f} | {best:.4f} |")
+    return "\n".join(lines)
+
+
+def tables():
+    """Every generated table: file stem -> Markdown text."""
+    default, full = summarize(_read("default")), summarize(_read("full"))
+    text_scores = summarize(_read("text_3seeds"))
+    made = {
+        "default_scores": score_table(default),
+        "default_costs": cost_table(default),
+        "default_machine": _machine("default"),
+        "full_scores": score_table(full),
+        "full_machine": _machine("full"),
+        "crossfit": crossfit_table(),
+        "text_machine": _machine("text_3seeds"),
+        "text_speed": text.speed_table(_read("text_speed")),
+        "vocabulary": vocabulary.markdown_table(_read("vocabulary")),
+        "scaling": scaling.markdown_table(_read("scaling")),
+        "speed": speed.markdown_table(_read("speed")),
+        "search": search_table(),
+        "default_candidates": candidates_table(DEFAULT_CANDIDATES),
+        "text_candidates": candidates_table(TEXT_CANDIDATES, encoder="EmbeddingEncoder ("),
+    }
+    for dataset, scores in text_scores.groupby("dataset", sort=False):
+        made[f"text_{dataset}"] = score_table(scores)
+    return made
+
+
+def write(out=OUT):
+    """Write the tables (Markdown) and figures (PNG) into ``out``; return the paths."""
+    out.mkdir(exist_ok=True)
+    paths = []
+    for stem, table in tables().items():
+        path = out / f"{stem}.md"
+        path.write_text(table + "\n")
+        paths.append(path)
+    figures = {
+        "default_scores.png": (plot_scores, "default"),
+        "default_times.png": (plot_times, "default"),
+        "text_scores.png": (plot_scores, "text_3seeds"),
+        "scaling.png": (plot_scaling, "scaling"),
+    }
+    for name, (plot, source) in figures.items():
+        plot(_read(source), out / name)
+        paths.append(out / name)
+    return paths
+
+
+if __name__ == "__main__":
+    for path in write():
+        print(path)
