@@ -41,12 +41,14 @@ nitpick_ignore_regex = [
 
 autosummary_generate = True
 autodoc_typehints = "none"
+autodoc_preserve_defaults = True  # "dtype=np.float32", as written
 numpydoc_show_class_members = False
 numpydoc_validation_checks = set()  # tests/test_docstrings.py validates the docstrings
 
 html_theme = "furo"
 html_title = f"skembed {release}"
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["tables.css"]
 templates_path = ["_templates"]
 
 sphinx_gallery_conf = {

@@ -343,6 +343,16 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         -------
         self : EmbeddingEncoder
             The fitted encoder.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from skembed import EmbeddingEncoder
+        >>> X = pd.DataFrame({"city": ["Paris", "Lyon", "Nice", "Paris"] * 25})
+        >>> y = [1, 0, 0, 1] * 25
+        >>> encoder = EmbeddingEncoder(dims=2, epochs=3, random_state=0).fit(X, y)
+        >>> encoder.categories_[0].tolist(), encoder.dims_
+        (['Lyon', 'Nice', 'Paris'], [2])
         """
         return self._fit(X, y)
 
@@ -656,6 +666,16 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         X_out : ndarray of shape (n_samples, n_features_out)
             With ``cv`` set, each row's encoding comes from an encoder that
             did not see that row.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from skembed import EmbeddingEncoder
+        >>> X = pd.DataFrame({"city": ["Paris", "Lyon", "Nice", "Paris"] * 25})
+        >>> y = [1, 0, 0, 1] * 25
+        >>> encoder = EmbeddingEncoder(dims=2, epochs=3, cv=2, random_state=0)
+        >>> encoder.fit_transform(X, y).shape  # each half encoded by the other's fit
+        (100, 2)
         """
         if self.cv is not None and self.warm_start and hasattr(self, "embeddings_"):
             raise ValueError(
@@ -683,6 +703,18 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         X_out : ndarray of shape (n_samples, n_features_out)
             Each column's vectors side by side, in input order:
             ``n_features_out`` is the sum of ``dims_``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from skembed import EmbeddingEncoder
+        >>> X = pd.DataFrame({"city": ["Paris", "Lyon"] * 5, "size": ["S", "M"] * 5})
+        >>> one_hot = EmbeddingEncoder(
+        ...     initial_embeddings="one_hot", trainable=False, min_frequency=None
+        ... ).fit(X)
+        >>> one_hot.transform(pd.DataFrame({"city": ["Lyon", "Rome"], "size": ["M", "M"]}))
+        array([[1., 0., 1., 0.],
+               [0., 0., 1., 0.]], dtype=float32)
         """
         check_is_fitted(self)
         columns = self._check_X(X, reset=False)
@@ -758,6 +790,18 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         -------
         X_original : ndarray of shape (n_samples, n_features_in)
             The nearest category of each column; None where unknown.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from skembed import EmbeddingEncoder
+        >>> X = pd.DataFrame({"city": ["Paris", "Lyon"] * 5})
+        >>> one_hot = EmbeddingEncoder(
+        ...     initial_embeddings="one_hot", trainable=False, min_frequency=None
+        ... ).fit(X)
+        >>> one_hot.inverse_transform([[0.0, 1.0], [0.0, 0.0]])
+        array([['Paris'],
+               [None]], dtype=object)
         """
         check_is_fitted(self)
         names = self._feature_names()
@@ -819,6 +863,14 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         -------
         feature_names_out : ndarray of str objects
             One name per output column.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from skembed import EmbeddingEncoder
+        >>> X = pd.DataFrame({"city": ["Paris", "Lyon"] * 5})
+        >>> EmbeddingEncoder(dims=3, epochs=1).fit(X, [0, 1] * 5).get_feature_names_out()
+        array(['city_0', 'city_1', 'city_2'], dtype=object)
         """
         check_is_fitted(self)
         input_features = _check_feature_names_in(self, input_features)
@@ -852,6 +904,20 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         embeddings : DataFrame of shape (n_categories, dims_[i])
             Row ``j`` is ``categories_[i][j]``'s vector; the unknown vector
             (``embeddings_[i][-1]``) is left out.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from skembed import EmbeddingEncoder
+        >>> X = pd.DataFrame({"city": ["Paris", "Lyon"] * 5})
+        >>> one_hot = EmbeddingEncoder(
+        ...     initial_embeddings="one_hot", trainable=False, min_frequency=None
+        ... ).fit(X)
+        >>> one_hot.get_embeddings("city")  # doctest: +NORMALIZE_WHITESPACE
+               city_Lyon  city_Paris
+        city
+        Lyon         1.0         0.0
+        Paris        0.0         1.0
         """
         i = self._feature_index(feature)
         names = self._feature_names()
@@ -882,6 +948,18 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         -------
         similar : DataFrame
             Indexed by category, with a "similarity" column, most similar first.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from skembed import EmbeddingEncoder
+        >>> X = pd.DataFrame({"city": ["Paris", "Lyon", "Nice", "Lille"] * 25})
+        >>> vectors = pd.DataFrame([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9]],
+        ...                        index=["Paris", "Lille", "Nice", "Lyon"])
+        >>> encoder = EmbeddingEncoder(initial_embeddings={"city": vectors},
+        ...                            trainable=False).fit(X)
+        >>> encoder.most_similar("city", "Paris", n=2).index.tolist()
+        ['Lille', 'Lyon']
         """
         return _inspection.most_similar(self, feature, category, n)
 
@@ -905,6 +983,16 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         -------
         ax : matplotlib Axes
             The Axes drawn on.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from skembed import EmbeddingEncoder
+        >>> X = pd.DataFrame({"city": ["Paris", "Lyon", "Nice", "Lille"] * 25})
+        >>> encoder = EmbeddingEncoder(epochs=2, random_state=0).fit(X, [0, 1] * 50)
+        >>> ax = encoder.plot_embeddings("city")  # needs matplotlib
+        >>> sorted(text.get_text() for text in ax.texts)
+        ['Lille', 'Lyon', 'Nice', 'Paris']
         """
         return _inspection.plot_embeddings(
             self, feature, method=method, ax=ax, annotate=annotate
@@ -922,6 +1010,21 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             The column's name, or its position.
         path : str or path-like
             The text file to write (replaced if it exists).
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import pandas as pd
+        >>> from skembed import EmbeddingEncoder
+        >>> X = pd.DataFrame({"city": ["Paris", "Lyon"] * 5})
+        >>> one_hot = EmbeddingEncoder(
+        ...     initial_embeddings="one_hot", trainable=False, min_frequency=None
+        ... ).fit(X)
+        >>> path = os.path.join(tempfile.mkdtemp(), "cities.txt")
+        >>> one_hot.export_vectors("city", path)
+        >>> print(open(path).read(), end="")
+        Lyon 1.0 0.0
+        Paris 0.0 1.0
         """
         _inspection.export_vectors(self, feature, path)
 

@@ -166,6 +166,20 @@ def load(path):
         was written in a format version this skembed does not know.
     OSError
         If the file cannot be opened.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import pandas as pd
+    >>> import skembed
+    >>> X = pd.DataFrame({"city": ["Paris", "Lyon"] * 10})
+    >>> encoder = skembed.EmbeddingEncoder(
+    ...     initial_embeddings="one_hot", trainable=False, min_frequency=None
+    ... ).fit(X)
+    >>> path = os.path.join(tempfile.mkdtemp(), "encoder.skembed")
+    >>> skembed.save(encoder, path)
+    >>> skembed.load(path).transform(X[:2]).tolist()
+    [[0.0, 1.0], [1.0, 0.0]]
     """
     opened = isinstance(path, (str, bytes, os.PathLike))
     if not opened and not path.seekable():  # a zip is read from its end: take it whole
