@@ -54,7 +54,8 @@ fig, ax = plt.subplots(figsize=(8, 4.5))
 mainland = airports.loc[known, "lon"] > -130
 points = ax.scatter(
     airports.loc[known, "lon"][mainland], airports.loc[known, "lat"][mainland],
-    c=component[mainland], s=5 + counts.loc[known][mainland] ** 0.5 / 2, cmap="coolwarm",
+    c=component[mainland], cmap="coolwarm",
+    s=5 + counts.loc[known][mainland] ** 0.5 / 2,
 )
 for code in counts.index[:12]:
     if code in known and airports.loc[code, "lon"] > -130:
@@ -104,6 +105,6 @@ for code in ["LAX", "DEN", "MIA", "ORD"]:
 # Airports that are near in the vectors are airports whose flights from New York
 # behave alike. That is partly a matter of where they are (the correlations with
 # longitude above, and western airports among Los Angeles' neighbours), and
-# partly not (a busy hub may sit next to airports far from it): the encoder learned about distance,
-# weather and traffic only through the delays, and the other columns (carrier,
-# hour, month) explain part of those.
+# partly not (a busy hub may sit next to airports far from it): the encoder
+# learned about distance, weather and traffic only through the delays, and the
+# other columns (carrier, hour, month) explain part of those.

@@ -53,7 +53,7 @@ print(f"{len(X_train):,} training flights, {len(X_test):,} held out")
 X.nunique()
 
 # %%
-# Three pipelines, one model
+# Three encodings, one model
 # --------------------------
 # Each encoder learns from all training flights. The same neighbours model (25
 # neighbours) then runs on each encoding. Dense encodings are standardized, so
@@ -71,7 +71,8 @@ for name, encoder in encoders.items():
     test = encoder.transform(X_test.iloc[scored])
     encoded = time.perf_counter() - start
     scale = [] if name == "OneHotEncoder" else [StandardScaler()]
-    knn = make_pipeline(*scale, KNeighborsClassifier(n_neighbors=25)).fit(train, y_train[searched])
+    knn = make_pipeline(*scale, KNeighborsClassifier(n_neighbors=25))
+    knn.fit(train, y_train[searched])
     scores[name] = roc_auc_score(y_test[scored], knn.predict_proba(test)[:, 1])
     print(f"{name:17s} {train.shape[1]:5d} columns  test AUC {scores[name]:.4f}  "
           f"(encoding {encoded:.1f} s)")

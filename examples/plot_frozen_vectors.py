@@ -72,7 +72,8 @@ for name, encoder in encoders.items():
     scale = [] if name == "one-hot" else [StandardScaler()]
     model = make_pipeline(encoder, *scale, LogisticRegression(max_iter=1000))
     model.fit(X.iloc[few], y[few])
-    scores[name] = roc_auc_score(y[held_out], model.predict_proba(X.iloc[held_out])[:, 1])
+    predicted = model.predict_proba(X.iloc[held_out])[:, 1]
+    scores[name] = roc_auc_score(y[held_out], predicted)
     print(f"{name:17s} test AUC {scores[name]:.4f}")
 frozen = model[0]
 

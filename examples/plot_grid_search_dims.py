@@ -36,7 +36,9 @@ y = (flights["arr_delay"] > 15).astype(int).to_numpy()
 # fitted on 3 folds; every fit of the encoder trains its own network, on that
 # fold's training rows.
 pipeline = make_pipeline(
-    EmbeddingEncoder(random_state=0), StandardScaler(), KNeighborsClassifier(n_neighbors=25)
+    EmbeddingEncoder(random_state=0),
+    StandardScaler(),
+    KNeighborsClassifier(n_neighbors=25),
 )
 search = GridSearchCV(
     pipeline,
@@ -45,9 +47,9 @@ search = GridSearchCV(
     cv=KFold(3, shuffle=True, random_state=0),
 )
 search.fit(X, y)
-results = pd.DataFrame(search.cv_results_)[
-    ["param_embeddingencoder__dims", "mean_test_score", "std_test_score", "mean_fit_time"]
-]
+columns = ["param_embeddingencoder__dims", "mean_test_score", "std_test_score",
+           "mean_fit_time"]
+results = pd.DataFrame(search.cv_results_)[columns]
 results
 
 # %%
@@ -58,7 +60,8 @@ print("best:", search.best_params_, f"AUC {search.best_score_:.4f}")
 # ----------------------------------
 fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3))
 widths = results["param_embeddingencoder__dims"].astype(int)
-left.errorbar(widths, results["mean_test_score"], yerr=results["std_test_score"], marker="o")
+left.errorbar(widths, results["mean_test_score"], yerr=results["std_test_score"],
+              marker="o")
 left.set_xscale("log", base=2)
 left.set_xlabel("dims (numbers per column)")
 left.set_ylabel("cross-validated ROC AUC")

@@ -75,9 +75,9 @@ print(f"the serving process ran in {time.perf_counter() - start:.1f} s; "
 import io  # noqa: E402
 
 served = np.load(io.BytesIO(done.stdout))
-here = encoder.transform(pd.DataFrame({
-    "customer": ["C00042", "C99999"], "product": ["P007", "P007"], "channel": ["web", None],
-}))
+rows = pd.DataFrame({"customer": ["C00042", "C99999"], "product": ["P007", "P007"],
+                     "channel": ["web", None]})
+here = encoder.transform(rows)
 print("identical:", np.array_equal(served, here), served.shape)
 
 # %%
