@@ -23,7 +23,7 @@ from sklearn.utils.validation import (
 from ._initial import (
     ONE_HOT, column_starts, given_tables, nothing_to_learn, per_column, with_vector,
 )
-from . import _inspection
+from . import _dask, _inspection
 from ._crossfit import cross_fitted
 from ._targets import prepare_target
 from ._tokens import (
@@ -354,6 +354,8 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         >>> encoder.categories_[0].tolist(), encoder.dims_
         (['Lyon', 'Nice', 'Paris'], [2])
         """
+        if _dask.is_dask_collection(X) or _dask.is_dask_collection(y):
+            _dask.refuse_fit()
         return self._fit(X, y)
 
     def _fit(self, X, y, classes=None, fold=False, network_seed=None):
@@ -716,6 +718,10 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         array([[1., 0., 1., 0.],
                [0., 0., 1., 0.]], dtype=float32)
         """
+        return self._transform_array(X)
+
+    def _transform_array(self, X):
+        """``transform`` of an in-memory X, before scikit-learn's ``set_output`` wrapping."""
         check_is_fitted(self)
         columns = self._check_X(X, reset=False)
         names = self._feature_names()
@@ -1094,3 +1100,7 @@ def _nearest_rows(vectors, table, chunk_elements=2**22):
         # |v - t|^2 / 2 = |v|^2 / 2 - v.t + |t|^2 / 2; the first term is constant per row.
         nearest[start : start + step] = np.argmin(half_norms - chunk @ table.T, axis=1)
     return nearest
+
+
+# Dask DataFrames in, lazy Dask collections out: see _dask.py.
+EmbeddingEncoder.transform = _dask.dispatch(EmbeddingEncoder.transform, _dask.transform)

@@ -1,0 +1,151 @@
+"""Dask DataFrames in, lazy Dask collections out (skembed/_dask.py)."""
+
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+dd = pytest.importorskip("dask.dataframe")
+import dask  # noqa: E402
+
+from skembed import EmbeddingEncoder  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({
+        "shop": rng.choice([f"s{i}" for i in range(40)], 2000),
+        "city": rng.choice(["Paris", "Lyon", None], 2000),
+        "n": rng.integers(0, 12, 2000),
+    })  # fmt: skip
+    y = (X["shop"].str[-1] < "4").astype(int).to_numpy()
+    encoder = EmbeddingEncoder(dims=3, epochs=2, random_state=0).fit(X, y)
+    return X, y, encoder
+
+
+def refuse_to_compute(dsk, keys, **kwargs):
+    raise AssertionError("something was computed")
+
+
+def test_transform_is_lazy_and_equals_pandas_bit_for_bit(data):
+    X, _, encoder = data
+    lazy = dd.from_pandas(X, npartitions=5)
+    with dask.config.set(scheduler=refuse_to_compute):
+        encoded = encoder.transform(lazy)  # builds the graph, computes nothing
+    assert isinstance(encoded, dask.array.Array)
+    assert encoded.dtype == np.float32 and encoded.shape[1] == 9
+    computed = encoded.compute()
+    expected = encoder.transform(X)
+    assert computed.dtype == expected.dtype
+    assert np.array_equal(computed, expected)
+
+
+def test_pandas_output_is_a_dask_dataframe_with_the_feature_names(data):
+    X, _, encoder = data
+    encoder = pickle.loads(pickle.dumps(encoder)).set_output(transform="pandas")
+    X = X.set_index(pd.Index(np.arange(2000) * 3 + 7))  # an index to carry through
+    with dask.config.set(scheduler=refuse_to_compute):
+        encoded = encoder.transform(dd.from_pandas(X, npartitions=3))
+    assert isinstance(encoded, dd.DataFrame)
+    assert list(encoded.columns) == list(encoder.get_feature_names_out())
+    pd.testing.assert_frame_equal(encoded.compute(), encoder.transform(X))
+
+
+def test_the_graph_carries_no_tensorflow_object(data):
+    X, _, encoder = data
+    encoded = encoder.transform(dd.from_pandas(X, npartitions=2))
+    import cloudpickle
+
+    shipped = cloudpickle.dumps(dict(encoded.__dask_graph__()))
+    assert b"tensorflow" not in shipped and b"keras" not in shipped
+    assert b"skembed" in shipped  # the encoder is in there, as numpy tables
+
+
+def test_workers_of_a_distributed_cluster_encode_without_importing_tensorflow(data, tmp_path):
+    """Worker processes unpickle the encoder and encode; none imports TensorFlow."""
+    pytest.importorskip("distributed")
+    X, _, encoder = data
+    X.to_parquet(tmp_path / "rows.parquet")
+    expected = encoder.transform(X)
+    import skembed
+
+    skembed.save(encoder, tmp_path / "encoder.skembed")
+    # A client in a fresh process, as a user's script would be: this test process
+    # has imported TensorFlow (for the fit), which must not leak into the check.
+    script = f"""
+import sys
+import numpy as np, dask.dataframe as dd, skembed
+from distributed import Client, LocalCluster
+with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
+    encoder = skembed.load({str(tmp_path / "encoder.skembed")!r})
+    rows = dd.read_parquet({str(tmp_path / "rows.parquet")!r}).repartition(npartitions=4)
+    np.save({str(tmp_path / "out.npy")!r}, encoder.transform(rows).compute())
+    print(sorted(client.run(lambda: "tensorflow" in sys.modules).values()), "tensorflow" in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split("\n")[-2] == "[False, False] False"
+    assert np.array_equal(np.load(tmp_path / "out.npy"), expected)
+
+
+def test_columns_other_than_fit_s_are_refused_before_computing(data):
+    X, _, encoder = data
+    with dask.config.set(scheduler=refuse_to_compute):
+        with pytest.raises(ValueError, match="not those seen in fit"):
+            encoder.transform(dd.from_pandas(X[["city", "shop", "n"]], npartitions=2))
+        with pytest.raises(ValueError, match="X has 2 columns"):
+            encoder.transform(dd.from_pandas(X[["shop", "city"]], npartitions=2))
+
+
+def test_partitions_that_disagree_with_the_metadata_are_named(data):
+    X, _, encoder = data
+    good = X[:1000]
+
+    def frames(*parts):
+        return dd.from_map(lambda frame: frame, list(parts), meta=good[:0], enforce_metadata=False)
+
+    floats = X[1000:].astype({"n": float})
+    with pytest.raises(ValueError, match=r"Partition 1 .*'n': float64 \(metadata: int64\)"):
+        encoder.transform(frames(good, floats)).compute(scheduler="sync")
+    renamed = X[1000:].rename(columns={"n": "m"})
+    with pytest.raises(ValueError, match="Partition 1 .*columns"):
+        encoder.transform(frames(good, renamed)).compute(scheduler="sync")
+    # Categorical partitions may list other categories: they agree.
+    as_category = X.astype({"city": "category"})
+    lazy = dd.from_map(lambda f: f.astype({"city": pd.CategoricalDtype(f["city"].dropna().unique())}),
+                       [as_category[:1000], as_category[1000:]], meta=as_category[:0],
+                       enforce_metadata=False)
+    assert np.array_equal(encoder.transform(lazy).compute(scheduler="sync"), encoder.transform(X))
+
+
+def test_what_dask_cannot_take_is_refused_clearly(data):
+    X, y, encoder = data
+    lazy = dd.from_pandas(X, npartitions=2)
+    with pytest.raises(TypeError, match="takes a Dask DataFrame"):
+        encoder.transform(lazy["shop"])
+    polars = pickle.loads(pickle.dumps(encoder))
+    polars._sklearn_output_config = {"transform": "polars"}  # as set_output would set it
+    with pytest.raises(ValueError, match="no Dask counterpart"):
+        polars.transform(lazy)
+    with pytest.raises(TypeError, match="fit on a pandas"):
+        EmbeddingEncoder().fit(lazy, dd.from_pandas(pd.Series(y), npartitions=2))
+    with pytest.raises(TypeError, match="fit on a pandas"):
+        EmbeddingEncoder().fit_transform(lazy, y)
+
+
+def test_pandas_users_never_import_dask():
+    script = """
+import sys
+import numpy as np, pandas as pd
+from skembed import EmbeddingEncoder
+X = pd.DataFrame({"a": ["x", "y"] * 5})
+EmbeddingEncoder(initial_embeddings="one_hot", trainable=False).fit(X).transform(X)
+print("dask" in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stdout.strip() == "False", done.stderr[-2000:]
