@@ -1,10 +1,19 @@
-"""Dask collections, met at the edge: lazy encodings, computed partition by partition.
+"""Dask collections, met at the edge: lazy encodings, and fits that stream partitions.
 
 Nothing here imports Dask until a Dask collection arrives, so pandas users never
-load it (``is_dask_collection`` looks at the type's module only). The fitted
-encoder travels to the workers as what it is, numpy tables and pandas indexes;
-each partition is encoded by the same numpy code as a pandas frame, so the
-computed result equals the pandas ``transform`` of the same rows, bit for bit.
+load it (``is_dask_collection`` looks at the type's module only).
+
+``transform``: the fitted encoder travels to the workers as what it is, numpy
+tables and pandas indexes; each partition is encoded by the same numpy code as
+a pandas frame, so the computed result equals the pandas ``transform`` of the
+same rows, bit for bit.
+
+``fit``: the cluster counts each column's categories (per partition, then
+combined) and summarizes the target; the vocabularies then code every
+partition on the cluster into int32 table rows, kept there (``persist``);
+training fetches one coded partition at a time. The validation rows and the
+rows relabelled as unknown are drawn per row by a generator seeded with the
+partition's number, so nothing needs the whole table in one place.
 """
 
 import numpy as np
@@ -130,9 +139,279 @@ def dispatch(method, dask_method):
     return dispatched
 
 
-def refuse_fit():
-    raise TypeError(
-        "EmbeddingEncoder cannot fit on a Dask collection yet: fit on a pandas sample "
-        "of the rows (for example X.sample(frac=0.05).compute(), with its targets), then "
-        "transform the Dask DataFrame, which is encoded lazily, partition by partition."
+
+#: Most distinct target values gathered to decide a 1-D target's type and classes.
+TARGET_VALUES_CAP = 1000
+
+
+def fit(encoder, X, y):
+    """Fit ``encoder`` on a Dask DataFrame and its Dask target; return the encoder."""
+    import dask
+
+    from ._vocabulary import Vocabulary, unique_sorted
+
+    X = _dataframe(X, "fit")
+    y = _aligned_target(y, X)
+    _refuse_what_cannot_stream(encoder)
+    encoder._forget_fit()
+    encoder._check_dtype()
+    hidden_units = encoder._checked_hidden_units()
+    names = [str(n) if isinstance(n, str) else n for n in X.columns]
+    encoder.n_features_in_ = len(names)
+    if all(isinstance(n, str) for n in names):
+        encoder.feature_names_in_ = np.asarray(names, dtype=object)
+    names = encoder._feature_names()
+
+    # 1. On the cluster: each column's categories and counts, and the target's summary.
+    counted, summary = dask.compute(
+        [X[c].value_counts(dropna=False) for c in X.columns], _target_summary(y)
     )
+    vocabularies, counts = [], []
+    for name, count in zip(names, counted):
+        values = pd.Series(count.index, dtype=count.index.dtype)
+        vocabulary = Vocabulary(unique_sorted(values, name))
+        column_counts = np.zeros(len(vocabulary), dtype=np.int64)
+        column_counts[vocabulary.encode(values)] = count.to_numpy()
+        vocabularies.append(vocabulary)
+        counts.append(column_counts)
+    n_rows = int(counts[0].sum())
+    if n_rows == 0:
+        raise ValueError("The Dask DataFrame has no rows; at least one sample is required.")
+    target = _target_of(encoder, summary)
+    infrequent = encoder._infrequent_masks(counts, n_rows)
+    starts = [None] * len(names)
+    dims = encoder._resolve_dims(vocabularies, names, starts)
+
+    # 2. On the cluster: every partition coded, its validation and relabelled rows drawn.
+    from sklearn.utils import check_random_state
+
+    rng = check_random_state(encoder.random_state)
+    split_seed, network_seed = (int(s) for s in rng.randint(2**31 - 1, size=2))
+    hold_out = (
+        encoder.validation_fraction
+        if encoder.validation_fraction and encoder.n_iter_no_change is not None
+        else 0.0
+    )
+    from ._encoder import UNKNOWN_SHARE
+
+    coded = _coded_partitions(X, y, vocabularies, target, split_seed, hold_out, UNKNOWN_SHARE)
+    coded = coded.persist()
+    parts = coded.to_delayed()
+    sizes = [len(v) for v in vocabularies]
+    seen = dask.compute(*[dask.delayed(_training_counts)(p, sizes) for p in parts])
+    # Trained: categories with a training row left after the relabelling, and not rare.
+    trained = [sum(c[i] for c in seen) > 0 for i in range(len(sizes))]
+    trained = [t & ~rare for t, rare in zip(trained, infrequent)]
+    row_of_code = [
+        np.append(np.where(t, np.arange(len(v)), v.unknown_row), v.unknown_row).astype(np.int32)
+        for t, v in zip(trained, vocabularies)
+    ]
+
+    # 3. Training: one coded partition in memory at a time, in a new order each epoch.
+    def rows_and_target(frame):
+        codes = frame[[f"c{i}" for i in range(len(sizes))]].to_numpy()
+        rows = np.column_stack([row_of_code[i][codes[:, i]] for i in range(len(sizes))])
+        y_part = frame[[c for c in frame.columns if c.startswith("t")]].to_numpy()
+        return rows.astype(np.int32), y_part[:, 0] if target.class_indices else y_part
+
+    def chunks(epoch):
+        for k in np.random.default_rng([split_seed, epoch]).permutation(len(parts)):
+            frame = parts[k].compute()
+            yield rows_and_target(frame[~frame["val"].to_numpy()])
+
+    validation = None
+    if hold_out:
+        held = coded[coded["val"]].compute()
+        if len(held) == 0:
+            raise ValueError(
+                f"validation_fraction={encoder.validation_fraction} held out no row; "
+                "pass more rows, or set validation_fraction=0."
+            )
+        validation = rows_and_target(held)
+
+    from ._training import train_on_chunks
+
+    spec = encoder._network_spec(vocabularies, dims, hidden_units, target)
+    encoder._network_seed = network_seed
+    tables, history = train_on_chunks(spec, chunks, len(parts), validation, network_seed)
+    return encoder._store_fit(
+        vocabularies, tables, trained, starts, dims, infrequent, counts, target, history
+    )
+
+
+def fit_transform(encoder, X, y=None):
+    """``fit``, then the lazy ``transform``; cross fitting is refused."""
+    if encoder.cv is not None:
+        raise ValueError(
+            "cv cannot cross-fit a Dask DataFrame out of core. Fit with cv=None and "
+            "transform, or cross-fit a pandas sample of the rows."
+        )
+    return fit(encoder, X, y).transform(X)
+
+
+def _refuse_what_cannot_stream(encoder):
+    unsupported = {
+        "analyzer": encoder.analyzer is not None,
+        "initial_embeddings": encoder.initial_embeddings is not None,
+        "categories": not (isinstance(encoder.categories, str) and encoder.categories == "auto"),
+        "warm_start": encoder.warm_start and hasattr(encoder, "embeddings_"),
+    }
+    named = [name for name, used in unsupported.items() if used]
+    if named:
+        raise ValueError(
+            f"A fit on a Dask DataFrame does not take {', '.join(named)} yet; fit on a "
+            "pandas sample of the rows instead, then transform the Dask DataFrame."
+        )
+
+
+def _aligned_target(y, X):
+    """y as a Dask Series or DataFrame whose partitions pair with X's."""
+    import dask.dataframe as dd
+
+    if y is None:
+        raise ValueError(
+            "EmbeddingEncoder requires y: the embeddings are learned by predicting the target."
+        )
+    if not isinstance(y, (dd.Series, dd.DataFrame)):
+        raise TypeError(
+            "With a Dask DataFrame X, y must be a Dask Series (or a Dask DataFrame for "
+            f"several targets) with the same partitions, got a {type(y).__name__}."
+        )
+    if y.npartitions != X.npartitions:
+        raise ValueError(
+            f"y has {y.npartitions} partitions and X {X.npartitions}: they must pair "
+            "up, row for row (take both from one DataFrame, for example)."
+        )
+    if X.known_divisions and y.known_divisions and tuple(X.divisions) != tuple(y.divisions):
+        raise ValueError(
+            "y's partitions do not align with X's: their divisions differ. Take both "
+            "from one DataFrame, or repartition one like the other."
+        )
+    return y
+
+
+def _target_summary(y):
+    """What the cluster tells of y: up to the cap of its distinct values (1-D), its
+    missing count, and its mean and standard deviation (numeric)."""
+    missing = y.isna().sum()
+    if getattr(y, "ndim", 1) == 2:
+        missing = missing.sum()
+    dtypes = y.dtypes if getattr(y, "ndim", 1) == 2 else [y.dtype]
+    numeric = all(pd.api.types.is_numeric_dtype(d) and not pd.api.types.is_bool_dtype(d)
+                  for d in dtypes)
+    stats = (y.mean(), y.std(ddof=0)) if numeric else (None, None)
+    values = None
+    if getattr(y, "ndim", 1) == 1:
+        values = y.map_partitions(
+            _distinct_values, meta=pd.Series([], dtype=y.dtype), clear_divisions=True
+        )
+    # Computed with the columns' counts, in one pass over the data.
+    return {"missing": missing, "stats": stats, "values": values, "ndim": y.ndim}
+
+
+def _distinct_values(part):
+    return pd.Series(pd.unique(part.dropna())[: TARGET_VALUES_CAP + 1], dtype=part.dtype)
+
+
+class _StreamedTarget:
+    """The target's type, output and encoding, decided from the cluster's summary."""
+
+    def __init__(self, target_type, classes, n_outputs, activation, loss, stats):
+        self.target_type, self.classes, self.n_outputs = target_type, classes, n_outputs
+        self.activation, self.loss = activation, loss
+        self.class_indices = loss.startswith("sparse")
+        if target_type == "continuous":
+            mean, std = stats
+            self.center = np.atleast_1d(np.asarray(mean, dtype=np.float64))
+            self.scale = np.array(std, dtype=np.float64, ndmin=1)
+            self.scale[self.scale == 0] = 1.0
+
+    def encode(self, y_part):
+        """A partition's target as the network reads it (a 2-D array)."""
+        values = np.asarray(y_part)
+        if self.target_type == "continuous":
+            values = values.reshape(len(values), -1).astype(np.float64)
+            return ((values - self.center) / self.scale).astype(np.float32)
+        indices = np.searchsorted(self.classes, values)
+        dtype = np.int32 if self.class_indices else np.float32
+        return indices.astype(dtype).reshape(-1, 1)
+
+
+def _target_of(encoder, summary):
+    """The target, from the cluster's summary, decided as the in-memory fit decides it."""
+    from ._targets import prepare_target
+
+    if summary["missing"]:
+        raise ValueError("Input y contains NaN or another missing value (None, pd.NA).")
+    numeric = summary["stats"][0] is not None
+    if summary["ndim"] == 2:
+        if encoder.target_type not in ("auto", "continuous") or not numeric:
+            raise ValueError("Only a numeric, continuous target may have several columns.")
+        n_outputs = len(np.atleast_1d(summary["stats"][0]))
+        return _StreamedTarget("continuous", None, n_outputs, "linear",
+                               "mean_squared_error", summary["stats"])  # fmt: skip
+    values = pd.unique(summary["values"].to_numpy())
+    if (len(values) > TARGET_VALUES_CAP and encoder.target_type != "continuous"
+            and np.asarray(values).dtype.kind != "f"):
+        raise ValueError(
+            f"y has more than {TARGET_VALUES_CAP} distinct values that are not floats: "
+            "set target_type='continuous' to regress on them."
+        )
+    # The distinct values decide the type and the classes as all of y would.
+    probe = prepare_target(values, encoder.target_type, "EmbeddingEncoder")
+    return _StreamedTarget(probe.target_type, probe.classes, probe.n_outputs,
+                           probe.activation, probe.loss, summary["stats"])  # fmt: skip
+
+
+def _coded_partitions(X, y, vocabularies, target, split_seed, hold_out, unknown_share):
+    """Per partition: each column's category codes (-1: relabelled as unknown), the
+    encoded target, and whether the row is held out for validation."""
+    import dask.dataframe as dd
+
+    n_targets = 1 if target.class_indices or target.target_type != "continuous" else len(
+        np.atleast_1d(target.center)
+    )
+    meta = pd.DataFrame({
+        **{f"c{i}": np.empty(0, np.int32) for i in range(len(vocabularies))},
+        **{f"t{j}": np.empty(0, np.int32 if target.class_indices else np.float32)
+           for j in range(n_targets)},
+        "val": np.empty(0, bool),
+    })  # fmt: skip
+    return dd.map_partitions(
+        _code_partition, X, y, X._meta, vocabularies, target, split_seed, hold_out,
+        unknown_share, meta=meta, align_dataframes=False,
+    )  # fmt: skip
+
+
+def _code_partition(X_part, y_part, meta, vocabularies, target, split_seed, hold_out,
+                    unknown_share, partition_info=None):
+    number = 0 if partition_info is None else partition_info["number"]
+    check_partition(X_part, meta, number)
+    if len(X_part) != len(y_part):
+        raise ValueError(
+            f"Partition {number} of y has {len(y_part)} rows and X's {len(X_part)}: "
+            "X and y must pair up, row for row."
+        )
+    rng = np.random.default_rng([split_seed, number])
+    val = rng.random(len(X_part)) < hold_out
+    columns = {}
+    for i, vocabulary in enumerate(vocabularies):
+        codes = vocabulary.encode(X_part.iloc[:, i]).astype(np.int32)
+        # A small share of the training values stands for "a category not seen".
+        codes[(rng.random(len(codes)) < unknown_share) & ~val] = -1
+        columns[f"c{i}"] = codes
+    encoded = target.encode(y_part)
+    for j in range(encoded.shape[1]):
+        columns[f"t{j}"] = encoded[:, j]
+    columns["val"] = val
+    return pd.DataFrame(columns)
+
+
+def _training_counts(frame, sizes):
+    """Per column, how many training rows (not held out, not relabelled) hold each code."""
+    train = ~frame["val"].to_numpy()
+    counts = []
+    for i, size in enumerate(sizes):
+        codes = frame[f"c{i}"].to_numpy()[train]
+        counts.append(np.bincount(codes[codes >= 0], minlength=size))
+    return counts

@@ -355,7 +355,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         (['Lyon', 'Nice', 'Paris'], [2])
         """
         if _dask.is_dask_collection(X) or _dask.is_dask_collection(y):
-            _dask.refuse_fit()
+            return _dask.fit(self, X, y)
         return self._fit(X, y)
 
     def _fit(self, X, y, classes=None, fold=False, network_seed=None):
@@ -364,12 +364,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         full fit's did), and skips the checks that its rows may fail where all
         rows pass: explicit categories matching some value, and a token column
         having a frequent token."""
-        try:
-            is_float = np.dtype(self.dtype).kind == "f"
-        except TypeError:
-            is_float = False
-        if not is_float:
-            raise ValueError(f"dtype must be a numpy float dtype, got {self.dtype!r}")
+        self._check_dtype()
         hidden_units = self._checked_hidden_units()
         warm = self.warm_start and hasattr(self, "embeddings_")
         if not warm:
@@ -441,11 +436,16 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
                 codes, tokens, target, vocabularies, infrequent, starts, dims, hidden_units,
                 network_seed,
             )
-        tables = self._finished_tables(tables, trained, starts)
+        return self._store_fit(
+            vocabularies, tables, trained, starts, dims, infrequent, counts, target, history
+        )
 
+    def _store_fit(self, vocabularies, tables, trained, starts, dims, infrequent, counts,
+                   target, history):
+        """Set the fitted attributes from what a fit learned; return the encoder."""
         self._vocabularies = vocabularies
         self.categories_ = [v.categories for v in vocabularies]
-        self.embeddings_ = tables
+        self.embeddings_ = self._finished_tables(tables, trained, starts)
         self.dims_ = dims
         self._one_hot_columns = [s is not None and s.one_hot for s in starts]
         self.infrequent_categories_ = [
@@ -501,9 +501,23 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             codes, tokens, vocabularies, with_vector(trained, starts)
         )
 
-        from ._training import NetworkSpec, train_embeddings
+        from ._training import train_embeddings
 
-        spec = NetworkSpec(
+        spec = self._network_spec(vocabularies, dims, hidden_units, target, pooled)
+        drawn = int(rng.randint(2**31 - 1))
+        # Kept for cross fitting, whose folds start their tables where these started.
+        self._network_seed = drawn if network_seed is None else network_seed
+        tables, history = train_embeddings(
+            spec, codes, target.values, train, val, seed=self._network_seed, starts=starts,
+            pooled=pooled,
+        )
+        return tables, trained, history
+
+    def _network_spec(self, vocabularies, dims, hidden_units, target, pooled=()):
+        """The network to train: tables, widths, layers, output and schedule."""
+        from ._training import NetworkSpec
+
+        return NetworkSpec(
             table_sizes=[len(v) + 1 for v in vocabularies],
             dims=dims,
             hidden_units=hidden_units,
@@ -518,14 +532,14 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             n_iter_no_change=self.n_iter_no_change,
             verbose=self.verbose,
         )
-        drawn = int(rng.randint(2**31 - 1))
-        # Kept for cross fitting, whose folds start their tables where these started.
-        self._network_seed = drawn if network_seed is None else network_seed
-        tables, history = train_embeddings(
-            spec, codes, target.values, train, val, seed=self._network_seed, starts=starts,
-            pooled=pooled,
-        )
-        return tables, trained, history
+
+    def _check_dtype(self):
+        try:
+            is_float = np.dtype(self.dtype).kind == "f"
+        except TypeError:
+            is_float = False
+        if not is_float:
+            raise ValueError(f"dtype must be a numpy float dtype, got {self.dtype!r}")
 
     def _checked_hidden_units(self):
         units = tuple(self.hidden_units)
@@ -1104,3 +1118,6 @@ def _nearest_rows(vectors, table, chunk_elements=2**22):
 
 # Dask DataFrames in, lazy Dask collections out: see _dask.py.
 EmbeddingEncoder.transform = _dask.dispatch(EmbeddingEncoder.transform, _dask.transform)
+EmbeddingEncoder.fit_transform = _dask.dispatch(
+    EmbeddingEncoder.fit_transform, _dask.fit_transform
+)

@@ -51,7 +51,7 @@ class NetworkSpec:
 
 
 def train_embeddings(spec, rows, y, train, val, seed, starts=None, pooled=None):
-    """Train the network; return each column's embedding table and the history.
+    """Train the network on arrays in memory; return each column's table and the history.
 
     ``rows`` is an ``(n_samples, n_columns)`` int32 array of table rows and
     ``y`` the prepared target; ``train`` and ``val`` index their training and
@@ -68,45 +68,112 @@ def train_embeddings(spec, rows, y, train, val, seed, starts=None, pooled=None):
     not improved for that many epochs, and ends with the weights of the best
     epoch.
     """
+    return _fit_network(spec, _InMemory(spec, rows, y, train, val, pooled), seed, starts)
+
+
+def train_on_chunks(spec, chunks, n_chunks, validation, seed, starts=None):
+    """Train the network on rows that arrive in chunks, as :func:`train_embeddings`.
+
+    ``chunks(epoch)`` yields the epoch's ``(rows, y)`` training chunks (table
+    rows and prepared target), ``n_chunks`` of them; ``validation`` is None or
+    the ``(rows, y)`` of the validation samples, held in memory. Only one
+    chunk is in memory at a time. No token columns.
+    """
+    return _fit_network(spec, _Chunked(spec, chunks, n_chunks, validation), seed, starts)
+
+
+class _InMemory:
+    """Training samples indexed in arrays held whole: an epoch is one call."""
+
+    def __init__(self, spec, rows, y, train, val, pooled):
+        if not spec.class_indices:
+            y = np.asarray(y, dtype=np.float32).reshape(len(y), -1)  # one column per output
+        self.rows, self.y = tf.constant(rows), tf.constant(y)
+        self.bags = tuple(
+            (tf.constant(indptr, tf.int64), tf.constant(table_rows, tf.int32))
+            for indptr, table_rows in (p for p in (pooled or []) if p is not None)
+        )
+        self.train = tf.constant(train, tf.int64)
+        self.val = None if val is None else tf.constant(val, tf.int64)
+        self.has_validation = val is not None
+        self.steps = -(-len(train) // spec.batch_size)
+        self.batch_size = spec.batch_size
+
+    def epoch(self, network, shuffle_seed, epoch):
+        """Train one epoch; return its mean loss and its number of steps."""
+        loss = network.train_epoch(
+            self.rows, self.bags, self.y, self.train, shuffle_seed, epoch, self.steps
+        )
+        return float(loss), self.steps
+
+    def validation_loss(self, network):
+        return float(network.loss(self.rows, self.bags, self.y, self.val, self.batch_size))
+
+
+class _Chunked:
+    """Training samples that arrive in chunks: an epoch is one call per chunk."""
+
+    def __init__(self, spec, chunks, n_chunks, validation):
+        self.spec, self.chunks, self.n_chunks = spec, chunks, n_chunks
+        self.validation = None if validation is None else self._tensors(*validation)
+        self.has_validation = validation is not None
+
+    def _tensors(self, rows, y):
+        if not self.spec.class_indices:
+            y = np.asarray(y, dtype=np.float32).reshape(len(y), -1)
+        return tf.constant(rows, tf.int32), tf.constant(y), tf.range(len(rows), dtype=tf.int64)
+
+    def epoch(self, network, shuffle_seed, epoch):
+        total, samples, steps = 0.0, 0, 0
+        for k, (rows, y) in enumerate(self.chunks(epoch)):
+            if len(rows) == 0:
+                continue
+            rows, y, train = self._tensors(rows, y)
+            chunk_steps = -(-len(rows) // self.spec.batch_size)
+            # Each chunk of each epoch is shuffled by its own seed.
+            call = epoch * self.n_chunks + k
+            loss = network.train_epoch(rows, (), y, train, shuffle_seed, call, chunk_steps)
+            total += float(loss) * len(rows)
+            samples, steps = samples + len(rows), steps + chunk_steps
+        if samples == 0:
+            raise ValueError("no training rows: every row was held out for validation")
+        return total / samples, steps
+
+    def validation_loss(self, network):
+        rows, y, samples = self.validation
+        return float(network.loss(rows, (), y, samples, self.spec.batch_size))
+
+
+def _fit_network(spec, data, seed, starts):
     starts = starts or [None] * len(spec.dims)
     frozen = [np.zeros(n, dtype=bool) if s is None else s.frozen
               for n, s in zip(spec.table_sizes, starts)]  # fmt: skip
-    steps = -(-len(train) // spec.batch_size)
     with _networks_lock:
         network = _network(spec, [not f.all() for f in frozen])
         next_seed = _reset(network, spec, seed, starts, frozen)
         shuffle_seed = tf.constant(next_seed(), tf.int64)
-        if not spec.class_indices:
-            y = np.asarray(y, dtype=np.float32).reshape(len(y), -1)  # one column per output
-        rows, y = tf.constant(rows), tf.constant(y)
-        bags = tuple(
-            (tf.constant(indptr, tf.int64), tf.constant(table_rows, tf.int32))
-            for indptr, table_rows in (p for p in (pooled or []) if p is not None)
-        )
-        train = tf.constant(train, tf.int64)
-        val = None if val is None else tf.constant(val, tf.int64)
-        monitor = "loss" if val is None else "val_loss"
-        history = {"loss": []} if val is None else {"loss": [], "val_loss": []}
-        best, best_weights, wait = np.inf, None, 0
+        monitor = "val_loss" if data.has_validation else "loss"
+        history = {"loss": [], "val_loss": []} if data.has_validation else {"loss": []}
+        best, best_weights, wait, steps_done = np.inf, None, 0, 0
         for epoch in range(spec.epochs):
-            loss = network.train_epoch(rows, bags, y, train, shuffle_seed, epoch, steps)
-            history["loss"].append(float(loss))
-            if val is not None:
-                history["val_loss"].append(
-                    float(network.loss(rows, bags, y, val, spec.batch_size))
-                )
+            loss, steps = data.epoch(network, shuffle_seed, epoch)
+            steps_done += steps
+            history["loss"].append(loss)
+            if data.has_validation:
+                history["val_loss"].append(data.validation_loss(network))
             if spec.verbose:
                 print(f"Epoch {epoch + 1}/{spec.epochs}: " + ", ".join(
                     f"{name} {values[-1]:.4f}" for name, values in history.items()
                 ))  # fmt: skip
             if spec.n_iter_no_change is None:
                 continue
+            monitored = history[monitor][-1]
             wait += 1
-            if history[monitor][-1] < best or best_weights is None:
-                best = min(best, history[monitor][-1])
+            if monitored < best or best_weights is None:
+                best = min(best, monitored)
                 best_weights = [v.numpy() for v in network.variables]
                 wait = 0
-            elif wait >= spec.n_iter_no_change and (epoch + 1) * steps >= WARM_UP_STEPS:
+            elif wait >= spec.n_iter_no_change and steps_done >= WARM_UP_STEPS:
                 break
         if best_weights is not None:
             for variable, value in zip(network.variables, best_weights):

@@ -69,7 +69,7 @@ def test_workers_of_a_distributed_cluster_encode_without_importing_tensorflow(da
     """Worker processes unpickle the encoder and encode; none imports TensorFlow."""
     pytest.importorskip("distributed")
     X, _, encoder = data
-    X.to_parquet(tmp_path / "rows.parquet")
+    X.assign(target=data[1]).to_parquet(tmp_path / "rows.parquet")
     expected = encoder.transform(X)
     import skembed
 
@@ -83,13 +83,18 @@ from distributed import Client, LocalCluster
 with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
     encoder = skembed.load({str(tmp_path / "encoder.skembed")!r})
     rows = dd.read_parquet({str(tmp_path / "rows.parquet")!r}).repartition(npartitions=4)
-    np.save({str(tmp_path / "out.npy")!r}, encoder.transform(rows).compute())
+    np.save({str(tmp_path / "out.npy")!r}, encoder.transform(rows[["shop", "city", "n"]]).compute())
     print(sorted(client.run(lambda: "tensorflow" in sys.modules).values()), "tensorflow" in sys.modules)
+    # A fit on the cluster: the client trains, the workers count and code.
+    fitted = skembed.EmbeddingEncoder(epochs=2, random_state=0).fit(rows[["shop", "city", "n"]], rows["target"])
+    print([len(c) for c in fitted.categories_], sorted(client.run(lambda: "tensorflow" in sys.modules).values()))
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split("\n")[-2] == "[False, False] False"
+    lines = done.stdout.strip().split("\n")
+    assert lines[-2] == "[False, False] False"
+    assert lines[-1] == f"{[len(c) for c in encoder.categories_]} [False, False]"
     assert np.array_equal(np.load(tmp_path / "out.npy"), expected)
 
 
@@ -132,10 +137,6 @@ def test_what_dask_cannot_take_is_refused_clearly(data):
     polars._sklearn_output_config = {"transform": "polars"}  # as set_output would set it
     with pytest.raises(ValueError, match="no Dask counterpart"):
         polars.transform(lazy)
-    with pytest.raises(TypeError, match="fit on a pandas"):
-        EmbeddingEncoder().fit(lazy, dd.from_pandas(pd.Series(y), npartitions=2))
-    with pytest.raises(TypeError, match="fit on a pandas"):
-        EmbeddingEncoder().fit_transform(lazy, y)
 
 
 def test_pandas_users_never_import_dask():
@@ -149,3 +150,86 @@ print("dask" in sys.modules)
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.stdout.strip() == "False", done.stderr[-2000:]
+
+
+def _frame(X, y, npartitions):
+    lazy = dd.from_pandas(X.assign(target=y), npartitions=npartitions)
+    return lazy[list(X.columns)], lazy["target"]
+
+
+def test_fit_learns_what_the_in_memory_fit_learns(data):
+    X, y, in_memory = data
+    X_lazy, y_lazy = _frame(X, y, 4)
+    streamed = EmbeddingEncoder(dims=3, epochs=2, random_state=0).fit(X_lazy, y_lazy)
+    for name in ["categories_", "category_counts_", "infrequent_categories_"]:
+        for a, b in zip(getattr(streamed, name), getattr(in_memory, name)):
+            assert (a is None and b is None) or pd.Series(a).equals(pd.Series(b)), name
+    assert streamed.target_type_ == "binary" and streamed.classes_.tolist() == [0, 1]
+    assert list(streamed.feature_names_in_) == ["shop", "city", "n"]
+    assert [t.shape for t in streamed.embeddings_] == [t.shape for t in in_memory.embeddings_]
+    assert set(streamed.history_) == {"loss", "val_loss"}
+    again = EmbeddingEncoder(dims=3, epochs=2, random_state=0).fit(X_lazy, y_lazy)
+    assert all(np.array_equal(a, b) for a, b in zip(streamed.embeddings_, again.embeddings_))
+
+
+def test_a_streamed_fit_scores_as_the_in_memory_fit():
+    """Quality: the same downstream model on either encoder's vectors, held-out rows."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(1)
+    n = 30_000
+    X = pd.DataFrame({"shop": rng.choice([f"s{i}" for i in range(300)], n),
+                      "hour": rng.integers(0, 24, n)})
+    signal = X["shop"].str[1:].astype(int) % 7 + (X["hour"] > 17) * 3
+    y = (signal + rng.normal(0, 2, n) > 5).astype(int).to_numpy()
+    train, test = slice(0, 24_000), slice(24_000, None)
+    scores = []
+    for X_fit, y_fit in [(X[train], y[train]), _frame(X[train], y[train], 5)]:
+        encoder = EmbeddingEncoder(random_state=0).fit(X_fit, y_fit)
+        model = LogisticRegression(max_iter=1000).fit(encoder.transform(X[train]), y[train])
+        scores.append(roc_auc_score(y[test], model.predict_proba(encoder.transform(X[test]))[:, 1]))
+    assert scores[0] > 0.75
+    assert abs(scores[1] - scores[0]) < 0.01, scores
+
+
+def test_continuous_multiclass_and_several_targets(data):
+    X, y, _ = data
+    rng = np.random.default_rng(2)
+    minutes = rng.normal(10, 5, len(X)) + X["n"].to_numpy()
+    encoder = EmbeddingEncoder(epochs=2, random_state=0).fit(*_frame(X, minutes, 3))
+    assert encoder.target_type_ == "continuous" and encoder.classes_ is None
+    labels = np.array(["low", "mid", "high"])[X["n"].to_numpy() % 3]
+    encoder = EmbeddingEncoder(epochs=2, random_state=0).fit(*_frame(X, labels, 3))
+    assert encoder.target_type_ == "multiclass"
+    assert encoder.classes_.tolist() == ["high", "low", "mid"]
+    lazy = dd.from_pandas(X.assign(a=minutes, b=-minutes), npartitions=3)
+    encoder = EmbeddingEncoder(epochs=2, random_state=0).fit(lazy[["shop", "city", "n"]],
+                                                             lazy[["a", "b"]])
+    assert encoder.target_type_ == "continuous"
+    fit_transformed = EmbeddingEncoder(epochs=2, random_state=0).fit_transform(*_frame(X, y, 2))
+    assert isinstance(fit_transformed, dask.array.Array)
+
+
+def test_fit_inputs_that_cannot_pair_up_are_refused(data):
+    X, y, _ = data
+    X_lazy, y_lazy = _frame(X, y, 4)
+    with pytest.raises(TypeError, match="must be a Dask Series"):
+        EmbeddingEncoder().fit(X_lazy, y)
+    with pytest.raises(ValueError, match="has 2 partitions and X 4"):
+        EmbeddingEncoder().fit(X_lazy, dd.from_pandas(pd.Series(y), npartitions=2))
+    shifted = dd.from_pandas(pd.Series(y, index=np.arange(len(y)) + 5), npartitions=4)
+    with pytest.raises(ValueError, match="divisions differ"):
+        EmbeddingEncoder().fit(X_lazy, shifted)
+    # Partitions of y that do not pair with X's, row for row.
+    X_parts = dd.from_map(lambda f: f, [X[:1000], X[1000:]], meta=X[:0])
+    y_parts = dd.from_map(lambda f: f, [pd.Series(y[:900]), pd.Series(y[900:])],
+                          meta=pd.Series([], dtype=y.dtype))
+    with pytest.raises(ValueError, match=r"Partition [01] of y has (900|1100) rows and X's 1000"):
+        EmbeddingEncoder(epochs=1).fit(X_parts, y_parts)
+    with pytest.raises(ValueError, match="missing value"):
+        EmbeddingEncoder().fit(X_lazy, y_lazy.astype(float).where(y_lazy > 0))
+    with pytest.raises(ValueError, match="does not take analyzer"):
+        EmbeddingEncoder(analyzer="word").fit(X_lazy, y_lazy)
+    with pytest.raises(ValueError, match="cv cannot cross-fit a Dask DataFrame"):
+        EmbeddingEncoder(cv=3).fit_transform(X_lazy, y_lazy)
