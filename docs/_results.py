@@ -111,6 +111,37 @@ def search_table():
     return "\n".join(lines)
 
 
+def scale_table():
+    """The Dask benchmark: fits and transforms, with throughput and peak memory."""
+    results = _read("scale")
+    meta = json.loads((RESULTS_DIR / "scale.json").read_text())
+    lines = ["| step | how | rows | epochs | seconds | rows x epochs / s, per epoch "
+             "| peak MB (client, or each worker) |", "|---|---|---|---|---|---|---|"]
+    for r in results.itertuples(index=False):
+        if r.step == "fit":
+            rate = ""
+            if r.kind in ("dask", "pandas") and r.epochs == 3:
+                fits = results.query("step == 'fit' and kind == @r.kind and rows == @r.rows")
+                one = fits.query("epochs == 1")["seconds"].iloc[0]
+                rate = f"{r.rows * 2 / (r.seconds - one):,.0f}"
+            epochs = (f"{r.trained_epochs:.0f} (early stopping)"
+                      if "early" in r.kind else f"{r.epochs:.0f}")  # fmt: skip
+            peak = f"{r.client_peak_mb:,.0f} (client)"
+        else:
+            rate, epochs = f"{r.rows / r.seconds:,.0f} rows / s", ""
+            each = getattr(r, "worker_peaks_mb", None)
+            peak = (f"{each if isinstance(each, str) else f'{r.worker_peak_mb:,.0f}'} (workers)"
+                    if r.kind == "dask" else f"{r.client_peak_mb:,.0f} (the process)")  # fmt: skip
+        lines.append(f"| {r.step} | {r.kind} | {r.rows:,} | {epochs} | {r.seconds:.1f} "
+                     f"| {rate} | {peak} |")  # fmt: skip
+    machine = meta["machine"]
+    lines.append(
+        f"\nRun on {machine['cpus']} cores ({machine['memory']}), a 2-worker `LocalCluster` "
+        f"of one thread each; {meta['wall_s']:.0f} s in all (`benchmarks/results/scale.json`)."
+    )
+    return "\n".join(lines)
+
+
 def tables():
     """Every generated table: file stem -> Markdown text."""
     default, full = summarize(_read("default")), summarize(_read("full"))
@@ -128,6 +159,7 @@ def tables():
         "scaling": scaling.markdown_table(_read("scaling")),
         "speed": speed.markdown_table(_read("speed")),
         "search": search_table(),
+        "scale": scale_table(),
         "default_candidates": candidates_table(DEFAULT_CANDIDATES),
         "text_candidates": candidates_table(TEXT_CANDIDATES, encoder="EmbeddingEncoder ("),
     }

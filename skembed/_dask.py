@@ -140,6 +140,11 @@ def dispatch(method, dask_method):
 
 
 
+#: Most rows held out for early stopping (about; each row is drawn on its own).
+MAX_VALIDATION_ROWS = 250_000
+#: Most training rows handed to the network at once: a fetched partition is cut.
+CHUNK_ROWS = 2**18
+
 #: Most distinct target values gathered to decide a 1-D target's type and classes.
 TARGET_VALUES_CAP = 1000
 
@@ -174,6 +179,7 @@ def fit(encoder, X, y):
         column_counts[vocabulary.encode(values)] = count.to_numpy()
         vocabularies.append(vocabulary)
         counts.append(column_counts)
+    del counted  # the vocabularies hold what is needed of it
     n_rows = int(counts[0].sum())
     if n_rows == 0:
         raise ValueError("The Dask DataFrame has no rows; at least one sample is required.")
@@ -187,20 +193,24 @@ def fit(encoder, X, y):
 
     rng = check_random_state(encoder.random_state)
     split_seed, network_seed = (int(s) for s in rng.randint(2**31 - 1, size=2))
-    hold_out = (
-        encoder.validation_fraction
-        if encoder.validation_fraction and encoder.n_iter_no_change is not None
-        else 0.0
-    )
+    hold_out = 0.0
+    if encoder.validation_fraction and encoder.n_iter_no_change is not None:
+        # The client holds the validation rows: a share, up to a number that
+        # measures the loss closely enough on any table.
+        hold_out = min(encoder.validation_fraction, MAX_VALIDATION_ROWS / n_rows)
     from ._encoder import UNKNOWN_SHARE
 
     coded = _coded_partitions(X, y, vocabularies, target, split_seed, hold_out, UNKNOWN_SHARE)
     coded = coded.persist()
     parts = coded.to_delayed()
     sizes = [len(v) for v in vocabularies]
-    seen = dask.compute(*[dask.delayed(_training_counts)(p, sizes) for p in parts])
-    # Trained: categories with a training row left after the relabelling, and not rare.
-    trained = [sum(c[i] for c in seen) > 0 for i in range(len(sizes))]
+    # Trained: categories with a training row left after the relabelling, and not
+    # rare. Each partition's masks are combined on the cluster, pairwise.
+    seen = [dask.delayed(_trained_masks)(p, sizes) for p in parts]
+    while len(seen) > 1:
+        pairs = zip(seen[::2], seen[1::2])
+        seen = [dask.delayed(_either)(a, b) for a, b in pairs] + seen[len(seen) - len(seen) % 2:]
+    trained, partition_rows = dask.compute(seen[0])[0]
     trained = [t & ~rare for t, rare in zip(trained, infrequent)]
     row_of_code = [
         np.append(np.where(t, np.arange(len(v)), v.unknown_row), v.unknown_row).astype(np.int32)
@@ -208,16 +218,20 @@ def fit(encoder, X, y):
     ]
 
     # 3. Training: one coded partition in memory at a time, in a new order each epoch.
-    def rows_and_target(frame):
-        codes = frame[[f"c{i}" for i in range(len(sizes))]].to_numpy()
-        rows = np.column_stack([row_of_code[i][codes[:, i]] for i in range(len(sizes))])
-        y_part = frame[[c for c in frame.columns if c.startswith("t")]].to_numpy()
-        return rows.astype(np.int32), y_part[:, 0] if target.class_indices else y_part
+    def rows_and_target(frame, keep):
+        rows = np.empty((int(keep.sum()), len(sizes)), dtype=np.int32)
+        for i in range(len(sizes)):
+            np.take(row_of_code[i], frame[f"c{i}"].to_numpy()[keep], out=rows[:, i])
+        y_part = frame[[c for c in frame.columns if c.startswith("t")]].to_numpy()[keep]
+        return rows, y_part[:, 0] if target.class_indices else y_part
 
     def chunks(epoch):
         for k in np.random.default_rng([split_seed, epoch]).permutation(len(parts)):
             frame = parts[k].compute()
-            yield rows_and_target(frame[~frame["val"].to_numpy()])
+            rows, y_part = rows_and_target(frame, ~frame["val"].to_numpy())
+            del frame
+            for start in range(0, len(rows), CHUNK_ROWS):
+                yield rows[start : start + CHUNK_ROWS], y_part[start : start + CHUNK_ROWS]
 
     validation = None
     if hold_out:
@@ -227,13 +241,15 @@ def fit(encoder, X, y):
                 f"validation_fraction={encoder.validation_fraction} held out no row; "
                 "pass more rows, or set validation_fraction=0."
             )
-        validation = rows_and_target(held)
+        validation = rows_and_target(held, np.ones(len(held), dtype=bool))
+        del held
 
     from ._training import train_on_chunks
 
     spec = encoder._network_spec(vocabularies, dims, hidden_units, target)
     encoder._network_seed = network_seed
-    tables, history = train_on_chunks(spec, chunks, len(parts), validation, network_seed)
+    n_chunks = sum(-(-len_ // CHUNK_ROWS) for len_ in partition_rows)
+    tables, history = train_on_chunks(spec, chunks, n_chunks, validation, network_seed)
     return encoder._store_fit(
         vocabularies, tables, trained, starts, dims, infrequent, counts, target, history
     )
@@ -407,11 +423,19 @@ def _code_partition(X_part, y_part, meta, vocabularies, target, split_seed, hold
     return pd.DataFrame(columns)
 
 
-def _training_counts(frame, sizes):
-    """Per column, how many training rows (not held out, not relabelled) hold each code."""
+def _trained_masks(frame, sizes):
+    """Per column, which codes some training row (not held out, not relabelled) holds;
+    and the partition's number of training rows."""
     train = ~frame["val"].to_numpy()
-    counts = []
+    masks = []
     for i, size in enumerate(sizes):
         codes = frame[f"c{i}"].to_numpy()[train]
-        counts.append(np.bincount(codes[codes >= 0], minlength=size))
-    return counts
+        mask = np.zeros(size, dtype=bool)
+        mask[codes[codes >= 0]] = True
+        masks.append(mask)
+    return masks, [int(train.sum())]
+
+
+def _either(a, b):
+    """Two partitions' (or groups') trained masks and row counts, combined."""
+    return [x | y for x, y in zip(a[0], b[0])], a[1] + b[1]

@@ -115,6 +115,7 @@ class _Chunked:
 
     def __init__(self, spec, chunks, n_chunks, validation):
         self.spec, self.chunks, self.n_chunks = spec, chunks, n_chunks
+        # Tensors only: the caller's arrays can go.
         self.validation = None if validation is None else self._tensors(*validation)
         self.has_validation = validation is not None
 
@@ -171,7 +172,11 @@ def _fit_network(spec, data, seed, starts):
             wait += 1
             if monitored < best or best_weights is None:
                 best = min(best, monitored)
-                best_weights = [v.numpy() for v in network.variables]
+                if best_weights is None:
+                    best_weights = [v.numpy() for v in network.variables]
+                else:  # in place: one table's copy at a time, not two of every one
+                    for kept, variable in zip(best_weights, network.variables):
+                        kept[...] = variable.numpy()
                 wait = 0
             elif wait >= spec.n_iter_no_change and steps_done >= WARM_UP_STEPS:
                 break

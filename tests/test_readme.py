@@ -11,10 +11,11 @@ def python_blocks(path):
     return re.findall(r"```python\n(.*?)```", path.read_text(), flags=re.S)
 
 
-def test_readme_examples_are_the_getting_started_page_s():
+def test_readme_examples_are_the_documentation_s():
     """tests/test_docs.py runs them there; .ci/check_wheel.py runs the README's from the wheel."""
     getting_started = python_blocks(ROOT / "docs" / "getting_started.md")
-    assert python_blocks(README) == getting_started[:2]
+    dask = python_blocks(ROOT / "docs" / "user_guide" / "dask.md")
+    assert python_blocks(README) == [*getting_started[:2], dask[0]]
 
 
 def test_readme_benchmark_table_is_that_of_the_committed_results():
