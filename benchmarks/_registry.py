@@ -8,6 +8,8 @@ an EmbeddingEncoder is fitted.
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import KFold, StratifiedKFold
@@ -63,6 +65,43 @@ ENCODERS = {
             handle_unknown="use_encoded_value", unknown_value=-1
         ),
         tree_only=True,
+    ),
+}
+
+
+class FittedOnDask(TransformerMixin, BaseEstimator):
+    """EmbeddingEncoder fitted on a Dask DataFrame of the same training rows.
+
+    The streamed fit (categories counted on the cluster, one partition at a
+    time in training) against the in-memory one, on the same data and seeds.
+    Encodes pandas frames as the fitted encoder does. Needs the dask extra.
+    """
+
+    def __init__(self, random_state=None, npartitions=8):
+        self.random_state = random_state
+        self.npartitions = npartitions
+
+    def fit(self, X, y):
+        import dask.dataframe as dd
+
+        frame = dd.from_pandas(X.assign(__target__=np.asarray(y)), npartitions=self.npartitions)
+        self.encoder_ = EmbeddingEncoder(random_state=self.random_state).fit(
+            frame[list(X.columns)], frame["__target__"]
+        )
+        return self
+
+    def transform(self, X):
+        return self.encoder_.transform(X)
+
+    @property
+    def history_(self):
+        return self.encoder_.history_
+
+
+#: Contenders run only when named with --encoders.
+OPTIONAL_ENCODERS = {
+    "EmbeddingEncoder on Dask": EncoderSpec(
+        lambda seed, target_type: FittedOnDask(random_state=seed)
     ),
 }
 

@@ -32,6 +32,7 @@ from ._registry import (
     ENCODERS,
     EncoderSpec,
     MODELS,
+    OPTIONAL_ENCODERS,
     build_model,
     dense_bytes,
     hgb_categorical_mask,
@@ -433,7 +434,9 @@ def parse_args(argv):
         default=DEFAULT_DATASETS,
         help="data sets to run (default: the real ones; 'synthetic' checks the defaults)",
     )
-    parser.add_argument("--encoders", nargs="+", choices=list(ENCODERS), default=list(ENCODERS))
+    parser.add_argument(
+        "--encoders", nargs="+", choices=[*ENCODERS, *OPTIONAL_ENCODERS], default=list(ENCODERS)
+    )
     parser.add_argument(
         "--embedding-params",
         type=json.loads,
@@ -473,7 +476,7 @@ def run_plan(args):
     if args.datasets != DEFAULT_DATASETS:
         name += "_" + "-".join(args.datasets)
     if args.encoders != list(ENCODERS):
-        name += "_" + "-".join(args.encoders)
+        name += "_" + params_label({"": "-".join(args.encoders)})
     if args.seeds and not args.full:
         name += f"_{seeds}seeds"
     if args.validation:
@@ -514,7 +517,7 @@ def main(argv=None):
             log(f"Data {dataset}/{task.name}: {task.note}; columns {list(task.X.columns)}")
         tasks += loaded
 
-    encoders = {encoder: ENCODERS[encoder] for encoder in args.encoders}
+    encoders = {encoder: {**ENCODERS, **OPTIONAL_ENCODERS}[encoder] for encoder in args.encoders}
     if args.embedding_params:
         encoders["EmbeddingEncoder"] = EncoderSpec(
             lambda seed, target_type: EmbeddingEncoder(

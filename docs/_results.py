@@ -126,7 +126,7 @@ def scale_table():
                 rate = f"{r.rows * 2 / (r.seconds - one):,.0f}"
             epochs = (f"{r.trained_epochs:.0f} (early stopping)"
                       if "early" in r.kind else f"{r.epochs:.0f}")  # fmt: skip
-            peak = f"{r.client_peak_mb:,.0f} (client)"
+            peak = f"{r.client_peak_mb:,.0f} (" + ("the process" if r.kind == "pandas" else "client") + ")"
         else:
             rate, epochs = f"{r.rows / r.seconds:,.0f} rows / s", ""
             each = getattr(r, "worker_peaks_mb", None)
@@ -136,7 +136,10 @@ def scale_table():
                      f"| {rate} | {peak} |")  # fmt: skip
     machine = meta["machine"]
     lines.append(
-        f"\nRun on {machine['cpus']} cores ({machine['memory']}), a 2-worker `LocalCluster` "
+        "\nThe fit with early stopping runs first, in a client process of its own: its peak "
+        "is the fit's. The timed fits that follow share one process, and their peaks include "
+        "what earlier fits there left allocated."
+        f"\n\nRun on {machine['cpus']} cores ({machine['memory']}), a 2-worker `LocalCluster` "
         f"of one thread each; {meta['wall_s']:.0f} s in all (`benchmarks/results/scale.json`)."
     )
     return "\n".join(lines)

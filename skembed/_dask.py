@@ -161,7 +161,7 @@ def fit(encoder, X, y):
     encoder._forget_fit()
     encoder._check_dtype()
     hidden_units = encoder._checked_hidden_units()
-    names = [str(n) if isinstance(n, str) else n for n in X.columns]
+    names = list(X.columns)
     encoder.n_features_in_ = len(names)
     if all(isinstance(n, str) for n in names):
         encoder.feature_names_in_ = np.asarray(names, dtype=object)
@@ -262,7 +262,7 @@ def fit_transform(encoder, X, y=None):
             "cv cannot cross-fit a Dask DataFrame out of core. Fit with cv=None and "
             "transform, or cross-fit a pandas sample of the rows."
         )
-    return fit(encoder, X, y).transform(X)
+    return encoder.fit(X, y).transform(X)  # the method: it validates the parameters
 
 
 def _refuse_what_cannot_stream(encoder):
