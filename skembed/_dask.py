@@ -10,10 +10,12 @@ same rows, bit for bit.
 
 ``fit``: the cluster counts each column's categories (per partition, then
 combined) and summarizes the target; the vocabularies then code every
-partition on the cluster into int32 table rows, kept there (``persist``);
-training fetches one coded partition at a time. The validation rows and the
-rows relabelled as unknown are drawn per row by a generator seeded with the
-partition's number, so nothing needs the whole table in one place.
+partition on the cluster into int32 codes, kept there (``persist``). Training
+runs in rounds: a round fetches one random slice of every partition, so that
+batches mix the whole table however it is ordered. The validation rows, the
+rows relabelled as unknown and the slices are drawn per row by a generator
+seeded with the partition's number, so nothing needs the whole table in one
+place.
 """
 
 import numpy as np
@@ -142,7 +144,7 @@ def dispatch(method, dask_method):
 
 #: Most rows held out for early stopping (about; each row is drawn on its own).
 MAX_VALIDATION_ROWS = 250_000
-#: Most training rows handed to the network at once: a fetched partition is cut.
+#: About the most training rows in client memory at once: a round of training.
 CHUNK_ROWS = 2**18
 
 #: Most distinct target values gathered to decide a 1-D target's type and classes.
@@ -200,7 +202,13 @@ def fit(encoder, X, y):
         hold_out = min(encoder.validation_fraction, MAX_VALIDATION_ROWS / n_rows)
     from ._encoder import UNKNOWN_SHARE
 
-    coded = _coded_partitions(X, y, vocabularies, target, split_seed, hold_out, UNKNOWN_SHARE)
+    # Each epoch trains in rounds; a round takes one random slice of every partition,
+    # so that its batches mix all partitions, however the table is ordered (by date,
+    # say), as an in-memory fit's shuffle does.
+    n_slices = max(1, -(-round(n_rows * (1 - hold_out)) // CHUNK_ROWS))
+    coded = _coded_partitions(
+        X, y, vocabularies, target, split_seed, hold_out, UNKNOWN_SHARE, n_slices
+    )
     coded = coded.persist()
     parts = coded.to_delayed()
     sizes = [len(v) for v in vocabularies]
@@ -210,14 +218,14 @@ def fit(encoder, X, y):
     while len(seen) > 1:
         pairs = zip(seen[::2], seen[1::2])
         seen = [dask.delayed(_either)(a, b) for a, b in pairs] + seen[len(seen) - len(seen) % 2:]
-    trained, partition_rows = dask.compute(seen[0])[0]
+    trained = dask.compute(seen[0])[0]
     trained = [t & ~rare for t, rare in zip(trained, infrequent)]
     row_of_code = [
         np.append(np.where(t, np.arange(len(v)), v.unknown_row), v.unknown_row).astype(np.int32)
         for t, v in zip(trained, vocabularies)
     ]
 
-    # 3. Training: one coded partition in memory at a time, in a new order each epoch.
+    # 3. Training: one round in memory at a time, the rounds in a new order each epoch.
     def rows_and_target(frame, keep):
         rows = np.empty((int(keep.sum()), len(sizes)), dtype=np.int32)
         for i in range(len(sizes)):
@@ -226,12 +234,10 @@ def fit(encoder, X, y):
         return rows, y_part[:, 0] if target.class_indices else y_part
 
     def chunks(epoch):
-        for k in np.random.default_rng([split_seed, epoch]).permutation(len(parts)):
-            frame = parts[k].compute()
-            rows, y_part = rows_and_target(frame, ~frame["val"].to_numpy())
-            del frame
-            for start in range(0, len(rows), CHUNK_ROWS):
-                yield rows[start : start + CHUNK_ROWS], y_part[start : start + CHUNK_ROWS]
+        for r in np.random.default_rng([split_seed, epoch]).permutation(n_slices):
+            pieces = dask.compute(*[dask.delayed(_slice_of)(p, r) for p in parts])
+            frame = pd.concat(pieces, ignore_index=True)
+            yield rows_and_target(frame, np.ones(len(frame), dtype=bool))
 
     validation = None
     if hold_out:
@@ -248,8 +254,7 @@ def fit(encoder, X, y):
 
     spec = encoder._network_spec(vocabularies, dims, hidden_units, target)
     encoder._network_seed = network_seed
-    n_chunks = sum(-(-len_ // CHUNK_ROWS) for len_ in partition_rows)
-    tables, history = train_on_chunks(spec, chunks, n_chunks, validation, network_seed)
+    tables, history = train_on_chunks(spec, chunks, n_slices, validation, network_seed)
     return encoder._store_fit(
         vocabularies, tables, trained, starts, dims, infrequent, counts, target, history
     )
@@ -379,9 +384,11 @@ def _target_of(encoder, summary):
                            probe.activation, probe.loss, summary["stats"])  # fmt: skip
 
 
-def _coded_partitions(X, y, vocabularies, target, split_seed, hold_out, unknown_share):
+def _coded_partitions(X, y, vocabularies, target, split_seed, hold_out, unknown_share,
+                      n_slices):
     """Per partition: each column's category codes (-1: relabelled as unknown), the
-    encoded target, and whether the row is held out for validation."""
+    encoded target, whether the row is held out for validation, and its slice (a
+    training round; ``n_slices`` for a validation row), sorted by slice."""
     import dask.dataframe as dd
 
     n_targets = 1 if target.class_indices or target.target_type != "continuous" else len(
@@ -392,15 +399,16 @@ def _coded_partitions(X, y, vocabularies, target, split_seed, hold_out, unknown_
         **{f"t{j}": np.empty(0, np.int32 if target.class_indices else np.float32)
            for j in range(n_targets)},
         "val": np.empty(0, bool),
+        "slice": np.empty(0, np.int32),
     })  # fmt: skip
     return dd.map_partitions(
         _code_partition, X, y, X._meta, vocabularies, target, split_seed, hold_out,
-        unknown_share, meta=meta, align_dataframes=False,
+        unknown_share, n_slices, meta=meta, align_dataframes=False,
     )  # fmt: skip
 
 
 def _code_partition(X_part, y_part, meta, vocabularies, target, split_seed, hold_out,
-                    unknown_share, partition_info=None):
+                    unknown_share, n_slices, partition_info=None):
     number = 0 if partition_info is None else partition_info["number"]
     check_partition(X_part, meta, number)
     if len(X_part) != len(y_part):
@@ -420,12 +428,19 @@ def _code_partition(X_part, y_part, meta, vocabularies, target, split_seed, hold
     for j in range(encoded.shape[1]):
         columns[f"t{j}"] = encoded[:, j]
     columns["val"] = val
-    return pd.DataFrame(columns)
+    columns["slice"] = np.where(val, n_slices, rng.integers(0, n_slices, len(val))).astype(np.int32)
+    order = np.argsort(columns["slice"], kind="stable")
+    return pd.DataFrame({name: values[order] for name, values in columns.items()})
+
+
+def _slice_of(frame, r):
+    """The rows of a coded partition in training round ``r`` (rows are sorted by slice)."""
+    lo, hi = np.searchsorted(frame["slice"].to_numpy(), [r, r + 1])
+    return frame.iloc[lo:hi]
 
 
 def _trained_masks(frame, sizes):
-    """Per column, which codes some training row (not held out, not relabelled) holds;
-    and the partition's number of training rows."""
+    """Per column, which codes some training row (not held out, not relabelled) holds."""
     train = ~frame["val"].to_numpy()
     masks = []
     for i, size in enumerate(sizes):
@@ -433,9 +448,9 @@ def _trained_masks(frame, sizes):
         mask = np.zeros(size, dtype=bool)
         mask[codes[codes >= 0]] = True
         masks.append(mask)
-    return masks, [int(train.sum())]
+    return masks
 
 
 def _either(a, b):
-    """Two partitions' (or groups') trained masks and row counts, combined."""
-    return [x | y for x, y in zip(a[0], b[0])], a[1] + b[1]
+    """Two partitions' (or groups') trained masks, combined."""
+    return [x | y for x, y in zip(a, b)]

@@ -332,12 +332,15 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : DataFrame or array-like of shape (n_samples, n_features)
-            The categorical columns.
+        X : DataFrame, Dask DataFrame or array-like of shape (n_samples, n_features)
+            The categorical columns. A Dask DataFrame is fitted out of core:
+            its categories are counted on the cluster and training fetches
+            one partition at a time (see the user guide's Dask page).
         y : array-like of shape (n_samples,) or (n_samples, n_targets) or None
-            The target the embeddings learn to predict. Required, unless every
-            column is frozen (``trainable=False``) with an initial vector for
-            each of its categories.
+            The target the embeddings learn to predict (a Dask Series, or Dask
+            DataFrame, with the partitions of a Dask X). Required, unless
+            every column is frozen (``trainable=False``) with an initial
+            vector for each of its categories.
 
         Returns
         -------
@@ -711,14 +714,16 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : DataFrame or array-like of shape (n_samples, n_features)
+        X : DataFrame, Dask DataFrame or array-like of shape (n_samples, n_features)
             The columns seen in ``fit``, in the same order.
 
         Returns
         -------
         X_out : ndarray of shape (n_samples, n_features_out)
             Each column's vectors side by side, in input order:
-            ``n_features_out`` is the sum of ``dims_``.
+            ``n_features_out`` is the sum of ``dims_``. For a Dask DataFrame,
+            a lazy Dask array (a Dask DataFrame under
+            ``set_output(transform="pandas")``), encoded partition by partition.
 
         Examples
         --------

@@ -184,8 +184,11 @@ def test_a_streamed_fit_scores_as_the_in_memory_fit():
     signal = X["shop"].str[1:].astype(int) % 7 + (X["hour"] > 17) * 3
     y = (signal + rng.normal(0, 2, n) > 5).astype(int).to_numpy()
     train, test = slice(0, 24_000), slice(24_000, None)
+    # Partitions in blocks of shops, as files written one shop (or one day) at a time.
+    by_shop = np.argsort(X["shop"][train].to_numpy(), kind="stable")
+    X_sorted = X[train].iloc[by_shop].reset_index(drop=True)
     scores = []
-    for X_fit, y_fit in [(X[train], y[train]), _frame(X[train], y[train], 5)]:
+    for X_fit, y_fit in [(X[train], y[train]), _frame(X_sorted, y[train][by_shop], 5)]:
         encoder = EmbeddingEncoder(random_state=0).fit(X_fit, y_fit)
         model = LogisticRegression(max_iter=1000).fit(encoder.transform(X[train]), y[train])
         scores.append(roc_auc_score(y[test], model.predict_proba(encoder.transform(X[test]))[:, 1]))
@@ -233,3 +236,32 @@ def test_fit_inputs_that_cannot_pair_up_are_refused(data):
         EmbeddingEncoder(analyzer="word").fit(X_lazy, y_lazy)
     with pytest.raises(ValueError, match="cv cannot cross-fit a Dask DataFrame"):
         EmbeddingEncoder(cv=3).fit_transform(X_lazy, y_lazy)
+
+
+def test_every_training_round_mixes_all_partitions(monkeypatch):
+    """Files written one shop (or one day) at a time: the batches must still mix them."""
+    import skembed._dask
+    import skembed._training
+
+    X = pd.DataFrame({"shop": np.repeat([f"s{i:02d}" for i in range(40)], 100)})  # sorted
+    y = (np.arange(4000) % 3 == 0).astype(int)
+    X_lazy, y_lazy = _frame(X, y, 4)  # each partition: 10 shops of its own
+    partition_of_shop = {f"s{i:02d}": i // 10 for i in range(40)}
+    monkeypatch.setattr(skembed._dask, "CHUNK_ROWS", 500)
+    rounds, train = [], skembed._training.train_on_chunks
+
+    def recording(spec, chunks, n_chunks, validation, seed, starts=None):
+        def recorded(epoch):
+            for rows, target in chunks(epoch):
+                if epoch == 0:
+                    rounds.append(rows[:, 0].copy())
+                yield rows, target
+        return train(spec, recorded, n_chunks, validation, seed, starts)
+
+    monkeypatch.setattr(skembed._training, "train_on_chunks", recording)
+    encoder = EmbeddingEncoder(epochs=1, random_state=0).fit(X_lazy, y_lazy)
+    shops = encoder.categories_[0]
+    assert len(rounds) >= 7  # about 3,600 training rows in rounds of about 500
+    for rows in rounds:
+        seen = {partition_of_shop[shops[r]] for r in rows if r < len(shops)}
+        assert seen == {0, 1, 2, 3}

@@ -29,3 +29,26 @@ def test_readme_benchmark_table_is_that_of_the_committed_results():
 
 def test_readme_names_no_issue_numbers():
     assert not re.search(r"\bissue\s*#?\d", README.read_text(), flags=re.I)
+
+
+def test_readme_dask_numbers_are_those_of_the_committed_results():
+    import pandas as pd
+
+    from benchmarks.default import RESULTS_DIR
+
+    scale = pd.read_csv(RESULTS_DIR / "scale.csv")
+    fits = scale[scale["step"] == "fit"]
+    fresh = fits[fits["kind"].str.contains("fresh client")].iloc[0]
+
+    def per_epoch(kind, rows):
+        runs = fits[(fits["kind"] == kind) & (fits["rows"] == rows)].set_index("epochs")
+        return rows * 2 / (runs.loc[3, "seconds"] - runs.loc[1, "seconds"])
+
+    pandas_rows = fits.loc[fits["kind"] == "pandas", "rows"].iloc[0]
+    pandas_peak = fits.loc[(fits["kind"] == "pandas") & (fits["epochs"] == 1), "client_peak_mb"]
+    text = " ".join(README.read_text().split())
+    assert f"{fresh.categories / 1e6:.2f} million categories" in text
+    assert f"client process at {fresh.client_peak_mb:,.0f} MB" in text
+    assert f"trained {per_epoch('dask', fresh.rows) / 1e3:.0f}k rows per second" in text
+    assert f"against {per_epoch('pandas', pandas_rows) / 1e3:.0f}k for the in-memory fit" in text
+    assert f"reached {pandas_peak.iloc[0]:,.0f} MB" in text
