@@ -18,6 +18,8 @@ seeded with the partition's number, so nothing needs the whole table in one
 place.
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 
@@ -144,8 +146,8 @@ def dispatch(method, dask_method):
 
 #: Most rows held out for early stopping (about; each row is drawn on its own).
 MAX_VALIDATION_ROWS = 250_000
-#: About the most training rows in client memory at once: a round of training.
-CHUNK_ROWS = 2**18
+#: About the most training rows of a round; the client holds two (one prefetched).
+CHUNK_ROWS = 2**19
 
 #: Most distinct target values gathered to decide a 1-D target's type and classes.
 TARGET_VALUES_CAP = 1000
@@ -233,11 +235,21 @@ def fit(encoder, X, y):
         y_part = frame[[c for c in frame.columns if c.startswith("t")]].to_numpy()[keep]
         return rows, y_part[:, 0] if target.class_indices else y_part
 
+    def fetch(r):
+        frame = pd.concat(
+            dask.compute(*[dask.delayed(_slice_of)(p, r) for p in parts]), ignore_index=True
+        )
+        return rows_and_target(frame, np.ones(len(frame), dtype=bool))
+
     def chunks(epoch):
-        for r in np.random.default_rng([split_seed, epoch]).permutation(n_slices):
-            pieces = dask.compute(*[dask.delayed(_slice_of)(p, r) for p in parts])
-            frame = pd.concat(pieces, ignore_index=True)
-            yield rows_and_target(frame, np.ones(len(frame), dtype=bool))
+        # The next round is fetched while the network trains on this one.
+        order = np.random.default_rng([split_seed, epoch]).permutation(n_slices)
+        with ThreadPoolExecutor(1) as fetcher:
+            coming = fetcher.submit(fetch, order[0])
+            for r in order[1:]:
+                current, coming = coming.result(), fetcher.submit(fetch, r)
+                yield current
+            yield coming.result()
 
     validation = None
     if hold_out:

@@ -334,8 +334,9 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         ----------
         X : DataFrame, Dask DataFrame or array-like of shape (n_samples, n_features)
             The categorical columns. A Dask DataFrame is fitted out of core:
-            its categories are counted on the cluster and training fetches
-            one partition at a time (see the user guide's Dask page).
+            its categories are counted and coded on the cluster, and training
+            fetches one round of rows at a time (see the user guide's Dask
+            page).
         y : array-like of shape (n_samples,) or (n_samples, n_targets) or None
             The target the embeddings learn to predict (a Dask Series, or Dask
             DataFrame, with the partitions of a Dask X). Required, unless

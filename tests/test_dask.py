@@ -247,7 +247,7 @@ def test_every_training_round_mixes_all_partitions(monkeypatch):
     y = (np.arange(4000) % 3 == 0).astype(int)
     X_lazy, y_lazy = _frame(X, y, 4)  # each partition: 10 shops of its own
     partition_of_shop = {f"s{i:02d}": i // 10 for i in range(40)}
-    monkeypatch.setattr(skembed._dask, "CHUNK_ROWS", 500)
+    monkeypatch.setattr(skembed._dask, "CHUNK_ROWS", 500)  # many rounds
     rounds, train = [], skembed._training.train_on_chunks
 
     def recording(spec, chunks, n_chunks, validation, seed, starts=None):
