@@ -163,6 +163,9 @@ def tables():
         "speed": speed.markdown_table(_read("speed")),
         "search": search_table(),
         "scale": scale_table(),
+        "dask_quality": score_table(
+            summarize(_read("full_EmbeddingEncoder-EmbeddingEncoder-on-Dask"))
+        ),
         "default_candidates": candidates_table(DEFAULT_CANDIDATES),
         "text_candidates": candidates_table(TEXT_CANDIDATES, encoder="EmbeddingEncoder ("),
     }

@@ -172,8 +172,11 @@ def fit(encoder, X, y):
     names = encoder._feature_names()
 
     # 1. On the cluster: each column's categories and counts, and the target's summary.
+    # split_out=1: the partial counts are combined in a tree, never shuffled between
+    # workers (a shuffle's worker-side unpacking is fragile, and the result comes
+    # back whole anyway).
     counted, summary = dask.compute(
-        [X[c].value_counts(dropna=False) for c in X.columns], _target_summary(y)
+        [X[c].value_counts(dropna=False, split_out=1) for c in X.columns], _target_summary(y)
     )
     vocabularies, counts = [], []
     for name, count in zip(names, counted):

@@ -102,3 +102,14 @@ def test_parameters_page_epoch_claims_hold():
     epochs = default.groupby("dataset")["epochs"].agg(["min", "max"])
     assert epochs.loc["flights"].tolist() == [6, 7]
     assert 25 <= epochs.loc["hotel_rates", "min"] <= epochs.loc["hotel_rates", "max"] <= 35
+
+
+def test_dask_page_claim_holds():
+    """'The two agree within their seed-to-seed spread in every cell.'"""
+    results = pd.read_csv(RESULTS / "full_EmbeddingEncoder-EmbeddingEncoder-on-Dask.csv")
+    stats = results.groupby(["dataset", "task", "model", "encoder"])["score"].agg(["mean", "std"])
+    for cell, by_encoder in stats.groupby(level=[0, 1, 2]):
+        by_encoder = by_encoder.droplevel([0, 1, 2])
+        gap = abs(by_encoder.loc["EmbeddingEncoder", "mean"]
+                  - by_encoder.loc["EmbeddingEncoder on Dask", "mean"])
+        assert gap <= by_encoder["std"].max(), cell
