@@ -231,18 +231,18 @@ def fit(encoder, X, y):
     ]
 
     # 3. Training: one round in memory at a time, the rounds in a new order each epoch.
-    def rows_and_target(frame, keep):
-        rows = np.empty((int(keep.sum()), len(sizes)), dtype=np.int32)
+    def rows_and_target(frame):
+        rows = np.empty((len(frame), len(sizes)), dtype=np.int32)
         for i in range(len(sizes)):
-            np.take(row_of_code[i], frame[f"c{i}"].to_numpy()[keep], out=rows[:, i])
-        y_part = frame[[c for c in frame.columns if c.startswith("t")]].to_numpy()[keep]
+            np.take(row_of_code[i], frame[f"c{i}"].to_numpy(), out=rows[:, i])
+        y_part = frame[[c for c in frame.columns if c.startswith("t")]].to_numpy()
         return rows, y_part[:, 0] if target.class_indices else y_part
 
     def fetch(r):
         frame = pd.concat(
             dask.compute(*[dask.delayed(_slice_of)(p, r) for p in parts]), ignore_index=True
         )
-        return rows_and_target(frame, np.ones(len(frame), dtype=bool))
+        return rows_and_target(frame)
 
     def chunks(epoch):
         # The next round is fetched while the network trains on this one.
@@ -262,7 +262,7 @@ def fit(encoder, X, y):
                 f"validation_fraction={encoder.validation_fraction} held out no row; "
                 "pass more rows, or set validation_fraction=0."
             )
-        validation = rows_and_target(held, np.ones(len(held), dtype=bool))
+        validation = rows_and_target(held)
         del held
 
     from ._training import train_on_chunks
