@@ -69,7 +69,18 @@ ENCODERS = {
 }
 
 
-class FittedOnDask(TransformerMixin, BaseEstimator):
+class _FittedOtherwise(TransformerMixin, BaseEstimator):
+    """An EmbeddingEncoder fitted in a way of its own (``fit``), encoding as it does."""
+
+    def transform(self, X):
+        return self.encoder_.transform(X)
+
+    @property
+    def history_(self):
+        return self.encoder_.history_
+
+
+class FittedOnDask(_FittedOtherwise):
     """EmbeddingEncoder fitted on a Dask DataFrame of the same training rows.
 
     The streamed fit (categories counted on the cluster, one partition at a
@@ -90,18 +101,29 @@ class FittedOnDask(TransformerMixin, BaseEstimator):
         )
         return self
 
-    def transform(self, X):
-        return self.encoder_.transform(X)
 
-    @property
-    def history_(self):
-        return self.encoder_.history_
+class FittedWithoutTarget(_FittedOtherwise):
+    """EmbeddingEncoder fitted on the training rows' columns alone, never seeing y.
+
+    Its vectors come from which values occur together in a row; the
+    downstream models still fit on y.
+    """
+
+    def __init__(self, random_state=None):
+        self.random_state = random_state
+
+    def fit(self, X, y=None):
+        self.encoder_ = EmbeddingEncoder(random_state=self.random_state).fit(X)
+        return self
 
 
 #: Contenders run only when named with --encoders.
 OPTIONAL_ENCODERS = {
     "EmbeddingEncoder on Dask": EncoderSpec(
         lambda seed, target_type: FittedOnDask(random_state=seed)
+    ),
+    "EmbeddingEncoder without y": EncoderSpec(
+        lambda seed, target_type: FittedWithoutTarget(random_state=seed)
     ),
 }
 

@@ -306,7 +306,9 @@ def _aligned_target(y, X):
 
     if y is None:
         raise ValueError(
-            "EmbeddingEncoder requires y: the embeddings are learned by predicting the target."
+            "A Dask DataFrame is fitted on a target y: a fit without y (vectors learned "
+            "from the columns alone) runs in memory only. Fit on a pandas sample, "
+            "X.sample(frac=...).compute(), then encode the Dask DataFrame with it."
         )
     if not isinstance(y, (dd.Series, dd.DataFrame)):
         raise TypeError(

@@ -21,11 +21,12 @@ from sklearn.utils.validation import (
 )
 
 from ._initial import (
-    ONE_HOT, column_starts, given_tables, nothing_to_learn, per_column, with_vector,
+    ONE_HOT, column_starts, given_tables, nothing_to_learn, per_column, scaled_to_random_start,
+    with_vector,
 )
 from . import _dask, _inspection
 from ._crossfit import cross_fitted
-from ._targets import prepare_target
+from ._targets import COOCCURRENCE, check_cooccurring, no_target, prepare_target
 from ._tokens import (
     ANALYZERS, check_analyzer, check_some_frequent, pool, row_counts, split_cells, token_categories,
 )
@@ -37,6 +38,12 @@ UNKNOWN_SHARE = 0.01
 
 #: Widest embedding that ``dims="auto"`` gives a column.
 MAX_AUTO_DIM = 8
+#: Early stopping of a fit without y: an epoch improves on the best validation
+#: loss only if it lowers it by at least this share (0.1%). Without it, the
+#: co-occurrence loss keeps falling by a few hundredths of a percent an epoch
+#: for 100 epochs on flights and hotel rates, while the downstream scores
+#: barely move.
+TARGET_FREE_MIN_IMPROVEMENT = 1e-3
 
 
 def auto_dim(n_categories):
@@ -60,6 +67,12 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
     The network is then dropped and only the tables are kept; ``transform``
     replaces each value by its row of its column's table. A fitted encoder is
     plain numpy: it neither imports nor holds TensorFlow.
+
+    Without ``y``, the network instead learns from the columns themselves:
+    each column's value is predicted from the other columns' vectors in the
+    same row (against the values of other rows), so values that occur with
+    the same others get similar vectors. Such a fit can pretrain the tables
+    on every row before a ``warm_start`` fit on the labelled ones.
 
     Every column is treated as categorical, whatever its dtype. Missing values
     (None, NaN, pd.NA) are one category of their own. A column with an
@@ -170,7 +183,8 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         folds must hold every row out once, as KFold's do. An int is the
         number of shuffled (stratified, for a categorical target) folds.
         ``fit`` and ``transform`` are unaffected: they always use the encoder
-        fitted on all rows. Costs one more fit per fold.
+        fitted on all rows. Costs one more fit per fold. Without y there is
+        no target to leak, and ``fit_transform(X)`` is ``fit(X).transform(X)``.
     initial_embeddings : "one_hot", dict or None, default=None
         Where tables start instead of at random. "one_hot" gives every column
         an identity table, one output column per category (with
@@ -194,7 +208,9 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         When True and the encoder is already fitted, ``fit`` continues from
         the learned tables: every known category keeps its row and starts from
         its vector, new categories are appended after the known ones (the
-        unknown row stays last), and widths are kept.
+        unknown row stays last), and widths are kept. A fit without y
+        followed by one with y under a warm start pretrains the vectors on
+        every row, then fine-tunes them on the labelled ones.
     dtype : float dtype, default=np.float32
         Dtype of the embeddings and of the output.
     random_state : int, RandomState instance or None, default=None
@@ -224,7 +240,8 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         How often each category occurred in the data given to fit.
     history_ : dict of list
         Per-epoch "loss" (and "val_loss" with a validation split), as Keras'
-        ``History.history``; empty when there was nothing to train.
+        ``History.history``; empty when there was nothing to train. Without
+        y, the loss is the co-occurrence one (see ``fit``).
     n_features_in_ : int
         Number of columns seen during fit.
     feature_names_in_ : ndarray of str
@@ -339,9 +356,12 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             page).
         y : array-like of shape (n_samples,) or (n_samples, n_targets) or None
             The target the embeddings learn to predict (a Dask Series, or Dask
-            DataFrame, with the partitions of a Dask X). Required, unless
-            every column is frozen (``trainable=False``) with an initial
-            vector for each of its categories.
+            DataFrame, with the partitions of a Dask X). None: the embeddings
+            are learned from which values occur together in a row, each
+            column's value predicted from the others' vectors; this needs two
+            columns or more with two values or more, and an in-memory X. With
+            every column frozen (``trainable=False``) and an initial vector
+            for each of its categories, nothing is trained.
 
         Returns
         -------
@@ -427,11 +447,14 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
                 check_some_frequent(rare, count, vocabulary, name)
         dims = self._resolve_dims(vocabularies, names, starts)
 
-        given_only = nothing_to_learn(y, starts, vocabularies, infrequent, names)
+        given_only = nothing_to_learn(y, starts, infrequent)
         target = None
-        if y is not None or not given_only:
+        if y is not None:
             target = prepare_target(y, self.target_type, type(self).__name__, classes)
             check_consistent_length(columns[0], target.values)
+        elif not given_only:
+            check_cooccurring(vocabularies, names)
+            target = no_target(len(codes))
         if given_only:
             tables, history = given_tables(starts), {}
             trained = [np.zeros(len(v), dtype=bool) for v in vocabularies]
@@ -490,6 +513,13 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         """
         rng = check_random_state(self.random_state)
         train, val = self._split(len(codes), rng)
+        if target.loss == COOCCURRENCE and len(train) < 2:
+            raise ValueError(
+                f"A fit without y learns which values occur together in rows, and needs "
+                f"at least 2 training rows; X has {len(codes)} row(s), and "
+                f"validation_fraction={self.validation_fraction} holds {len(codes) - len(train)} "
+                "of them out. Pass more rows, or pass y."
+            )
         learned_unknown = [i for i, s in enumerate(starts) if s is None or not s.frozen[-1]]
         self._relabel_as_unknown(codes, train, learned_unknown, rng)
         # Trained: left in the training rows after the relabelling, which may
@@ -515,6 +545,8 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             spec, codes, target.values, train, val, seed=self._network_seed, starts=starts,
             pooled=pooled,
         )
+        if target.loss == COOCCURRENCE:
+            scaled_to_random_start(tables, [np.append(t, True) for t in trained], starts)
         return tables, trained, history
 
     def _network_spec(self, vocabularies, dims, hidden_units, target, pooled=()):
@@ -535,6 +567,8 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             learning_rate=float(self.learning_rate),
             n_iter_no_change=self.n_iter_no_change,
             verbose=self.verbose,
+            # Without y, the loss falls by ever smaller steps for many epochs.
+            min_improvement=TARGET_FREE_MIN_IMPROVEMENT if target.loss == COOCCURRENCE else 0.0,
         )
 
     def _check_dtype(self):
@@ -703,8 +737,8 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
                 "other tables than the continued fit's. Set warm_start=False or cv=None."
             )
         self.fit(X, y)
-        if self.cv is None or not self.history_:
-            # Without training nothing was learned from y, so nothing can leak.
+        if self.cv is None or not self.history_ or y is None:
+            # Nothing was learned from a target, so nothing can leak.
             return self.transform(X)
         return cross_fitted(self, X, y)
 
@@ -1103,7 +1137,8 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         tags.input_tags.categorical = True
         tags.input_tags.string = True
         tags.input_tags.allow_nan = True
-        tags.target_tags.required = True
+        # Without y the tables are learned from the columns themselves.
+        tags.target_tags.required = False
         # The output dtype is the `dtype` parameter, whatever the input.
         tags.transformer_tags.preserves_dtype = []
         return tags

@@ -16,6 +16,8 @@ from ._inspection import own_vectors, read_vectors
 from ._vocabulary import UNKNOWN
 
 ONE_HOT = "one_hot"
+#: A table's rows start uniform in [-RANDOM_START, RANDOM_START].
+RANDOM_START = 0.05
 
 
 @dataclass
@@ -251,32 +253,20 @@ def _continued(encoder, i, start, vocabulary, name):
     start.given |= use
     return start
 
-def nothing_to_learn(y, starts, vocabularies, infrequent, names):
+def nothing_to_learn(y, starts, infrequent):
     """Whether every table is given and frozen, so that fit trains nothing.
 
     With y, every row a value can reach must be frozen (unknown row
     included). Without y, every column must be frozen with a vector for
-    each of its categories; if every column is frozen but some categories
-    lack a vector, the error names them, since only y could teach them.
+    each of its categories; otherwise the missing vectors are learned from
+    the other columns (a fit without a target).
     """
     complete = [
         s is not None and (s.frozen[:-1] | rare).all() for s, rare in zip(starts, infrequent)
     ]
-    if y is not None:
-        return all(done and s.frozen[-1] for done, s in zip(complete, starts))
-    if not all(s is not None and s.frozen.any() for s in starts):
-        return False  # fit's target check raises: y is required
-    for done, start, vocabulary, rare, name in zip(
-        complete, starts, vocabularies, infrequent, names
-    ):
-        if not done:
-            missing = ~start.frozen[:-1] & ~rare
-            raise ValueError(
-                f"y is None, but column {name!r} has categories without an initial "
-                f"vector, {vocabulary.categories[missing][:5].tolist()}: only a target "
-                "can teach their vectors. Pass y, or give every category a vector."
-            )
-    return True
+    if y is None:
+        return all(complete)
+    return all(done and s.frozen[-1] for done, s in zip(complete, starts))
 
 
 def with_vector(trained, starts):
@@ -297,3 +287,23 @@ def given_tables(starts):
         if not start.given[-1]:
             table[-1] = 0.0
     return tables
+
+
+def scaled_to_random_start(tables, learned, starts):
+    """Scale each table learned without y to the spread of a random start, in place.
+
+    The co-occurrence loss leaves vectors several times wider than a fit on
+    y does. A warm start from such vectors (fine-tuning on labels) moves them
+    little next to their spread, so they stay arranged by co-occurrence,
+    which serves a neighbours model poorly. Scaled to the root mean square of
+    the random start, they are moved by y as readily as random rows are. A
+    scalar per column keeps its vectors' directions and proportions, and a
+    column with given vectors (``starts``) is left as it is. ``learned``
+    marks each table's rows the fit trained (its unknown row, last, too).
+    """
+    target = RANDOM_START / np.sqrt(3)
+    for table, rows, start in zip(tables, learned, starts):
+        if start is None and rows.any():
+            spread = np.sqrt(np.mean(np.square(table[rows], dtype=np.float64)))
+            if spread > 0:
+                table *= np.float32(target / spread)

@@ -24,11 +24,38 @@ class Target:
     """A target made ready for training, and the output layer it needs."""
 
     values: np.ndarray  # 0/1 floats, class indices, or standardized floats
-    target_type: str
+    target_type: str | None
     classes: np.ndarray | None
     n_outputs: int
     activation: str
     loss: str
+
+
+#: The loss of a fit without y: each column's value is predicted from the
+#: other columns' vectors (the training module implements it).
+COOCCURRENCE = "cooccurrence"
+
+
+def no_target(n_samples):
+    """What stands for y in a fit without one: no values, the co-occurrence loss."""
+    return Target(np.zeros((n_samples, 0), np.float32), None, None, 0, "linear", COOCCURRENCE)
+
+
+def check_cooccurring(vocabularies, names):
+    """Raise unless a fit without y has something to learn from.
+
+    Each column's vectors are learned from the other columns' values in the
+    same rows, so at least two columns must have two or more values.
+    """
+    varying = [name for vocabulary, name in zip(vocabularies, names) if len(vocabulary) >= 2]
+    if len(varying) < 2:
+        raise ValueError(
+            "y is None, so each column's vectors are learned from the values of the other "
+            f"columns in the same rows, but X has {len(names)} column(s) and "
+            f"{len(varying)} with two or more values ({varying}): there is nothing to learn "
+            "from. Pass y, or more columns, or give every category a frozen vector "
+            "(initial_embeddings with trainable=False)."
+        )
 
 
 def typed_target(y):

@@ -20,6 +20,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from ._initial import RANDOM_START
+from ._targets import COOCCURRENCE
+
 
 @dataclass(frozen=True)
 class NetworkSpec:
@@ -38,6 +41,9 @@ class NetworkSpec:
     n_iter_no_change: int | None
     verbose: int
     pooled: tuple = ()  # per column, whether it is a token column (none if empty)
+    # Early stopping counts an epoch as an improvement only if it lowers the
+    # best loss by at least this share of it.
+    min_improvement: float = 0.0
 
     @property
     def pooled_columns(self):
@@ -87,7 +93,7 @@ class _InMemory:
 
     def __init__(self, spec, rows, y, train, val, pooled):
         if not spec.class_indices:
-            y = np.asarray(y, dtype=np.float32).reshape(len(y), -1)  # one column per output
+            y = _target_columns(y)
         self.rows, self.y = tf.constant(rows), tf.constant(y)
         self.bags = tuple(
             (tf.constant(indptr, tf.int64), tf.constant(table_rows, tf.int32))
@@ -121,7 +127,7 @@ class _Chunked:
 
     def _tensors(self, rows, y):
         if not self.spec.class_indices:
-            y = np.asarray(y, dtype=np.float32).reshape(len(y), -1)
+            y = _target_columns(y)
         return tf.constant(rows, tf.int32), tf.constant(y), tf.range(len(rows), dtype=tf.int64)
 
     def epoch(self, network, shuffle_seed, epoch):
@@ -143,6 +149,12 @@ class _Chunked:
     def validation_loss(self, network):
         rows, y, samples = self.validation
         return float(network.loss(rows, (), y, samples, self.spec.batch_size))
+
+
+def _target_columns(y):
+    """A float target as a 2-D array, one column per output (none without a target)."""
+    y = np.asarray(y, dtype=np.float32)
+    return y.reshape(-1, 1) if y.ndim == 1 else y
 
 
 def _fit_network(spec, data, seed, starts):
@@ -170,15 +182,16 @@ def _fit_network(spec, data, seed, starts):
                 continue
             monitored = history[monitor][-1]
             wait += 1
-            if monitored < best or best_weights is None:
-                best = min(best, monitored)
+            if best_weights is None or monitored < best * (1 - spec.min_improvement):
+                wait = 0
+            if best_weights is None or monitored < best:
+                best = monitored
                 if best_weights is None:
                     best_weights = [v.numpy() for v in network.variables]
                 else:  # in place: one table's copy at a time, not two of every one
                     for kept, variable in zip(best_weights, network.variables):
                         kept[...] = variable.numpy()
-                wait = 0
-            elif wait >= spec.n_iter_no_change and steps_done >= WARM_UP_STEPS:
+            if wait >= spec.n_iter_no_change and steps_done >= WARM_UP_STEPS:
                 break
         if best_weights is not None:
             for variable, value in zip(network.variables, best_weights):
@@ -213,7 +226,9 @@ class _Network:
 
     The network: one embedding table per column, each looked up (and, for a
     token column, averaged over the cell's tokens), the vectors concatenated,
-    optional dropout, ReLU layers and the output layer. Its layers are built
+    optional dropout, ReLU layers and the output layer: the target's, or,
+    in a fit without one, a vector per column, scored against the batch's
+    own vectors of that column (:meth:`_cooccurrence_losses`). Its layers are built
     here and called by hand, not wrapped in a Keras model, because a token
     column's cells come with per-fit inputs of their own.
     """
@@ -231,8 +246,13 @@ class _Network:
             self.dense.append(keras.layers.Dense(units, activation="relu"))
             self.dense[-1].build((None, width))
             width = units
-        self.dense.append(keras.layers.Dense(spec.n_outputs, activation=spec.activation))
+        # Without a target the output is, for each column, a vector in its table's space.
+        self.cooccurrence = spec.loss == COOCCURRENCE
+        output_width = sum(spec.dims) if self.cooccurrence else spec.n_outputs
+        self.dense.append(keras.layers.Dense(output_width, activation=spec.activation))
         self.dense[-1].build((None, width))
+        bounds = np.cumsum([0, *spec.dims])
+        self.column_slices = [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
         # A wholly frozen table is left out of the optimizer altogether.
         self.variables = [
             lookup.embeddings for lookup, free in zip(self.lookups, trainable) if free
@@ -246,7 +266,7 @@ class _Network:
             self.optimizer._get_variable_index(lookup.embeddings): lookup.frozen_rows
             for lookup, free in zip(self.lookups, trainable) if free
         })  # fmt: skip
-        per_sample = keras.losses.get(spec.loss)
+        self.per_sample = None if self.cooccurrence else keras.losses.get(spec.loss)
         if spec.class_indices:
             target = tf.TensorSpec([None], tf.int32)
         else:
@@ -268,8 +288,9 @@ class _Network:
             for step in tf.range(steps):
                 batch = order[bounds[step] : bounds[step + 1]]
                 with tf.GradientTape() as tape:
-                    predicted = self(tf.gather(rows, batch), bags, training=True)
-                    loss = tf.reduce_mean(per_sample(tf.gather(y, batch), predicted))
+                    loss = tf.reduce_mean(
+                        self.losses(tf.gather(rows, batch), bags, tf.gather(y, batch), True)
+                    )
                 self.optimizer.apply(tape.gradient(loss, self.variables), self.variables)
                 total += loss * tf.cast(tf.size(batch), tf.float32)
             return total / tf.cast(n, tf.float32)
@@ -281,26 +302,86 @@ class _Network:
             total = tf.constant(0.0, tf.float32)
             for start in tf.range(0, n, batch_size):
                 batch = samples[start : start + batch_size]
-                predicted = self(tf.gather(rows, batch), bags, training=False)
-                total += tf.reduce_sum(per_sample(tf.gather(y, batch), predicted))
+                total += tf.reduce_sum(
+                    self.losses(tf.gather(rows, batch), bags, tf.gather(y, batch), False)
+                )
             return total / tf.cast(n, tf.float32)
 
         self.train_epoch, self.loss = train_epoch, mean_loss
 
-    def __call__(self, rows, bags, training):
-        """The network's output for a batch of ``rows`` (table rows, or cells)."""
+    def losses(self, rows, bags, y, training):
+        """Each sample's loss, for a batch of ``rows`` (table rows, or cells) and ``y``."""
+        vectors = self._vectors(rows, bags)
+        x = tf.concat(vectors, axis=1) if len(vectors) > 1 else vectors[0]
+        if self.dropout is not None:
+            x = self.dropout(x, training=training)
+        if self.cooccurrence:
+            return self._cooccurrence_losses(rows, vectors, x)
+        for layer in self.dense:
+            x = layer(x)
+        return self.per_sample(y, x)
+
+    def _vectors(self, rows, bags):
+        """Each column's vectors for the batch: its rows', or its cells' token means."""
         vectors, bags = [], iter(bags)
         for i, (lookup, pooled) in enumerate(zip(self.lookups, self.pooled)):
             if pooled:
                 vectors.append(_mean_of_rows(lookup, rows[:, i], *next(bags)))
             else:
                 vectors.append(lookup(rows[:, i]))
-        x = tf.concat(vectors, axis=1) if len(vectors) > 1 else vectors[0]
-        if self.dropout is not None:
-            x = self.dropout(x, training=training)
-        for layer in self.dense:
-            x = layer(x)
-        return x
+        return vectors
+
+    def _cooccurrence_losses(self, rows, vectors, x):
+        """The loss of a fit without a target: each column's value told from the others'.
+
+        For column ``j`` the network reads the row with ``j``'s vector blanked
+        (the first layer's input less ``j``'s share of it) and outputs a
+        vector in ``j``'s space. Its dot products with the ``j`` vectors of
+        the other rows of its group (:data:`NEGATIVE_GROUP` rows of the
+        batch) score which of them belongs to this row, through a softmax.
+        The other rows are the negatives: they come as often as their values
+        do, and a step costs the same whatever the number of categories.
+        Rows with the same value are not negatives of each other. A sample's
+        loss is the mean over columns.
+        """
+        hidden, output = self.dense[:-1], self.dense[-1]
+        first = hidden[0] if hidden else output
+        whole = tf.matmul(x, first.kernel)
+        n = tf.shape(rows)[0]
+        group = tf.minimum(n, NEGATIVE_GROUP)
+        padding = -n % group
+        # Padded to whole groups; padding rows have code -1, no real row's.
+        codes = tf.reshape(tf.pad(rows, [[0, padding], [0, 0]], constant_values=-1),
+                           [-1, group, rows.shape[1]])  # fmt: skip
+        real = codes[:, :, 0] >= 0
+        itself = tf.eye(group, dtype=tf.bool)
+
+        def grouped(t):
+            return tf.reshape(tf.pad(t, [[0, padding], [0, 0]]), [-1, group, t.shape[1]])
+
+        losses = []
+        for j, (start, stop) in enumerate(self.column_slices):
+            blanked = whole - tf.matmul(x[:, start:stop], first.kernel[start:stop])
+            if hidden:
+                z = first.activation(blanked + first.bias)
+                for layer in hidden[1:]:
+                    z = layer(z)
+                predicted = tf.matmul(z, output.kernel[:, start:stop]) + output.bias[start:stop]
+            else:
+                predicted = blanked[:, start:stop] + output.bias[start:stop]
+            logits = tf.matmul(grouped(predicted), grouped(vectors[j]), transpose_b=True)
+            value = codes[:, :, j]
+            negative = ~tf.equal(value[:, :, None], value[:, None, :]) & real[:, None, :]
+            logits = tf.where(negative | itself, logits, tf.constant(-1e9, logits.dtype))
+            labels = tf.broadcast_to(tf.range(group), tf.shape(value))
+            losses.append(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits))
+        # Back to one loss per real row, in the batch's order.
+        return tf.reshape(tf.add_n(losses) / len(losses), [-1])[:n]
+
+
+#: Rows of a batch scored against each other in a fit without a target: each
+#: row's negatives are the other rows of its group.
+NEGATIVE_GROUP = 256
 
 
 def _mean_of_rows(lookup, cells, indptr, table_rows):
@@ -373,7 +454,7 @@ def _reset(network, spec, seed, starts, frozen):
         shape = tuple(lookup.embeddings.shape)
         values = np.array(  # a writable copy: older Keras gives a read-only view
             keras.ops.convert_to_numpy(
-                keras.initializers.RandomUniform(-0.05, 0.05, seed=next_seed())(shape)
+                keras.initializers.RandomUniform(-RANDOM_START, RANDOM_START, seed=next_seed())(shape)
             )
         )
         if start is not None and start.given.any():

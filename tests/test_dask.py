@@ -219,6 +219,8 @@ def test_fit_inputs_that_cannot_pair_up_are_refused(data):
     X_lazy, y_lazy = _frame(X, y, 4)
     with pytest.raises(TypeError, match="must be a Dask Series"):
         EmbeddingEncoder().fit(X_lazy, y)
+    with pytest.raises(ValueError, match="fit without y .* runs in memory only"):
+        EmbeddingEncoder().fit(X_lazy)
     with pytest.raises(ValueError, match="has 2 partitions and X 4"):
         EmbeddingEncoder().fit(X_lazy, dd.from_pandas(pd.Series(y), npartitions=2))
     shifted = dd.from_pandas(pd.Series(y, index=np.arange(len(y)) + 5), npartitions=4)

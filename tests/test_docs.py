@@ -32,7 +32,7 @@ def test_the_pages_with_code_are_those_expected():
     with_code = {p.stem for p in PAGES if python_blocks(p)}
     assert with_code == {
         "getting_started", "how_it_works", "unknown_values", "cross_fitting",
-        "given_vectors", "warm_start", "token_columns", "production", "dask",
+        "given_vectors", "warm_start", "token_columns", "without_target", "production", "dask",
     }  # fmt: skip
 
 

@@ -170,11 +170,25 @@ def test_fit_without_y_when_every_column_is_frozen_and_complete(frame):
                                   [[0, 0, 0, 1, 0, 0, 0]])
     assert encoder.transform(X).shape == (len(X), 7)
 
-    given["city"] = given["city"].drop(["Lille", "Nice"])
-    with pytest.raises(ValueError, match=r"column 'city' has categories without.*'Lille', 'Nice'"):
-        EmbeddingEncoder(initial_embeddings=given, trainable=False).fit(X)
-    with pytest.raises(ValueError, match="requires y to be passed"):
-        EmbeddingEncoder(initial_embeddings=given, trainable={"city": False}).fit(X)
+    assert not encoder.history_  # nothing was trained
+
+
+def test_without_y_the_categories_lacking_a_frozen_vector_are_learned(frame):
+    X, _ = frame
+    given = {
+        "city": _pretrained(["Brest", "Lyon", "Paris"]),
+        "shop": pd.DataFrame(np.eye(12)[:, :4], index=range(12)),
+    }
+    encoder = EmbeddingEncoder(
+        initial_embeddings=given, trainable=False, min_frequency=None, epochs=3, random_state=0
+    ).fit(X)
+    assert encoder.history_["loss"] and encoder.target_type_ is None
+    city = pd.DataFrame(encoder.embeddings_[0][:-1], index=encoder.categories_[0])
+    np.testing.assert_array_equal(city.loc[given["city"].index], given["city"].astype(np.float32))
+    # Lille and Nice were learned from the shops they occur with: rows of their own.
+    learned = city.loc[["Lille", "Nice"]].to_numpy()
+    assert not np.allclose(learned[0], learned[1])
+    assert not np.isin(learned, given["city"].to_numpy().astype(np.float32)).any()
 
 
 @pytest.mark.parametrize(

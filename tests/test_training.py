@@ -174,3 +174,33 @@ def test_fits_in_threads_give_what_they_give_one_after_another():
     for a, b in zip(serial, threaded):
         for table_a, table_b in zip(a, b):
             np.testing.assert_array_equal(table_a, table_b)
+
+
+def test_a_fit_without_y_scores_each_row_against_its_group_alone():
+    """Rows of a batch beyond a whole group (padded) leave the first group's losses as
+    they are, and a row's loss does not depend on the rows of other groups."""
+    from skembed._targets import no_target
+
+    rng = np.random.default_rng(0)
+    group = _training.NEGATIVE_GROUP
+    rows = rng.integers(0, 20, size=(group + 44, 3)).astype(np.int32)
+    spec = _training.NetworkSpec(
+        table_sizes=[21, 21, 21], dims=[4, 4, 4], hidden_units=(8,), dropout=0.0,
+        n_outputs=0, activation="linear", loss=no_target(1).loss, epochs=1, batch_size=512,
+        learning_rate=1e-3, n_iter_no_change=None, verbose=0,
+    )  # fmt: skip
+    network = _training._network(spec, [True] * 3)
+    _training._reset(network, spec, 0, [None] * 3, [np.zeros(21, bool)] * 3)
+
+    def losses(batch):
+        return network.losses(tf.constant(batch), (), None, training=False).numpy()
+
+    whole = losses(rows)
+    assert whole.shape == (len(rows),) and (whole > 0).all()
+    np.testing.assert_allclose(whole[:group], losses(rows[:group]), rtol=1e-6)
+    np.testing.assert_allclose(whole[group:], losses(rows[group:]), rtol=1e-6)
+    # A row whose values no other row of its group shares in any column can only be
+    # confused with others; one whose every value is shared has no negative: loss 0.
+    alone = np.array([[0, 0, 0], [1, 1, 1]], dtype=np.int32)
+    np.testing.assert_allclose(losses(np.repeat(alone[:1], 3, axis=0)), 0.0, atol=1e-6)
+    assert (losses(alone) > 0).all()
