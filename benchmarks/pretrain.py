@@ -81,7 +81,10 @@ def run(loaders, seeds, labels=LABELS, max_rows=None, model_max_rows=MODEL_MAX_R
             }  # fmt: skip
             for task in tasks:
                 _, _, y_train, y_test = split(task, seed)
-                for n_labels in labels:
+                # 20,000 labels and all of them are one point on a smaller table.
+                for n_labels in dict.fromkeys(
+                    len(y_train) if n is None else min(n, len(y_train)) for n in labels
+                ):
                     rows = labelled_rows(len(y_train), n_labels, seed)
                     X_labelled, y_labelled = X_train.iloc[rows], y_train[rows]
                     log(f"[{dataset}/{task.name} seed {seed}] {len(rows)} labels ...")

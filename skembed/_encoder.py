@@ -28,7 +28,8 @@ from . import _dask, _inspection
 from ._crossfit import cross_fitted
 from ._targets import COOCCURRENCE, check_cooccurring, no_target, prepare_target
 from ._tokens import (
-    ANALYZERS, check_analyzer, check_some_frequent, pool, row_counts, split_cells, token_categories,
+    ANALYZERS, check_analyzer, check_some_frequent, distinct_vectors, pool, row_counts,
+    same_bag_cells, split_cells, token_categories,
 )
 from ._vocabulary import UNKNOWN, Vocabulary, unique_sorted
 
@@ -128,7 +129,9 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         of the rows when a float) are infrequent: they share the unknown
         vector, since a handful of rows cannot teach a vector of its own. A
         category with a given vector (``initial_embeddings``, or a previous
-        fit under ``warm_start``) keeps it however rare; one-hot tables group
+        fit under ``warm_start``) keeps it however rare, and then training
+        leaves it as it is: its few rows would teach it only their own
+        targets. One-hot tables group
         infrequent categories as OneHotEncoder does. None gives every category
         its own row, as OneHotEncoder's default. In a token column, a token's
         count is the number of rows holding it.
@@ -345,7 +348,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Learn each column's categories and train their embeddings on ``y``.
+        """Learn each column's categories and train their embeddings on ``y``, or without it.
 
         Parameters
         ----------
@@ -453,7 +456,6 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             target = prepare_target(y, self.target_type, type(self).__name__, classes)
             check_consistent_length(columns[0], target.values)
         elif not given_only:
-            check_cooccurring(vocabularies, names)
             target = no_target(len(codes))
         if given_only:
             tables, history = given_tables(starts), {}
@@ -513,13 +515,12 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         """
         rng = check_random_state(self.random_state)
         train, val = self._split(len(codes), rng)
-        if target.loss == COOCCURRENCE and len(train) < 2:
-            raise ValueError(
-                f"A fit without y learns which values occur together in rows, and needs "
-                f"at least 2 training rows; X has {len(codes)} row(s), and "
-                f"validation_fraction={self.validation_fraction} holds {len(codes) - len(train)} "
-                "of them out. Pass more rows, or pass y."
-            )
+        if target.loss == COOCCURRENCE:
+            check_cooccurring(
+                [distinct_vectors(codes[train, i], rare, column_tokens)
+                 for i, (rare, column_tokens) in enumerate(zip(infrequent, tokens))],
+                self._feature_names(), 0 if val is None else len(val), self.batch_size,
+            )  # fmt: skip
         learned_unknown = [i for i, s in enumerate(starts) if s is None or not s.frozen[-1]]
         self._relabel_as_unknown(codes, train, learned_unknown, rng)
         # Trained: left in the training rows after the relabelling, which may
@@ -534,6 +535,11 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         pooled = self._codes_to_table_rows(
             codes, tokens, vocabularies, with_vector(trained, starts)
         )
+        if target.loss == COOCCURRENCE:
+            for i, cells in enumerate(pooled):
+                if cells is not None:
+                    # Cells of the same tokens are one value: not each other's negatives.
+                    codes[:, i] = same_bag_cells(*cells)[codes[:, i]]
 
         from ._training import train_embeddings
 
@@ -706,14 +712,15 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             codes[rng.choice(train, size=n_unknown, replace=False), i] = UNKNOWN
 
     def fit_transform(self, X, y=None):
-        """Fit on X and y, and encode X, cross-fitted when ``cv`` is set.
+        """Fit on X (and y), and encode X, cross-fitted when ``cv`` is set and y given.
 
         Parameters
         ----------
         X : DataFrame or array-like of shape (n_samples, n_features)
             The categorical columns.
-        y : array-like of shape (n_samples,) or (n_samples, n_targets)
-            The target, as in ``fit``.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets) or None
+            The target, as in ``fit``; without it nothing can leak, and the
+            result is ``fit(X).transform(X)``.
 
         Returns
         -------
@@ -731,7 +738,9 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         >>> encoder.fit_transform(X, y).shape  # each half encoded by the other's fit
         (100, 2)
         """
-        if self.cv is not None and self.warm_start and hasattr(self, "embeddings_"):
+        if self.cv is not None and self.warm_start and hasattr(self, "embeddings_") and (
+            y is not None
+        ):
             raise ValueError(
                 "cv cannot cross-fit a warm start: the folds' networks would start from "
                 "other tables than the continued fit's. Set warm_start=False or cv=None."

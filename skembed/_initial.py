@@ -231,7 +231,10 @@ def column_starts(encoder, vocabularies, names, infrequent, warm):
             start.frozen &= ~rare_rows
         elif start is not None:
             # min_frequency is about what the data can teach: a category
-            # with a vector given, or kept from the previous fit, keeps it.
+            # with a vector given, or kept from the previous fit, keeps it,
+            # unchanged, since its few rows would teach it only their own
+            # targets (which a model fitted on those rows would then read).
+            start.frozen[:-1] |= rare & start.given[:-1]
             rare &= ~start.given[:-1]
         starts.append(start)
     return starts

@@ -41,20 +41,35 @@ def no_target(n_samples):
     return Target(np.zeros((n_samples, 0), np.float32), None, None, 0, "linear", COOCCURRENCE)
 
 
-def check_cooccurring(vocabularies, names):
+def check_cooccurring(n_values, names, n_validation, batch_size):
     """Raise unless a fit without y has something to learn from.
 
     Each column's vectors are learned from the other columns' values in the
-    same rows, so at least two columns must have two or more values.
+    same rows, so at least two columns must have two or more values that
+    reach a vector of their own in the training rows (``n_values``, per
+    column). A row is scored against the other rows of its batch, so
+    batches, and the validation rows if any, must hold two rows or more.
     """
-    varying = [name for vocabulary, name in zip(vocabularies, names) if len(vocabulary) >= 2]
+    varying = [name for n, name in zip(n_values, names) if n >= 2]
     if len(varying) < 2:
         raise ValueError(
             "y is None, so each column's vectors are learned from the values of the other "
             f"columns in the same rows, but X has {len(names)} column(s) and "
-            f"{len(varying)} with two or more values ({varying}): there is nothing to learn "
+            f"{len(varying)} with two or more values in its training rows ({varying}; values "
+            "seen fewer than min_frequency times share one vector): there is nothing to learn "
             "from. Pass y, or more columns, or give every category a frozen vector "
             "(initial_embeddings with trainable=False)."
+        )
+    if batch_size < 2:
+        raise ValueError(
+            "y is None, so each row is scored against the other rows of its batch: "
+            f"batch_size must be 2 or more, got {batch_size}."
+        )
+    if n_validation == 1:
+        raise ValueError(
+            "y is None, so each held-out row is scored against the other held-out rows, "
+            "but validation_fraction holds out a single row: pass more rows, a larger "
+            "validation_fraction, or validation_fraction=0."
         )
 
 

@@ -295,6 +295,28 @@ def row_counts(codes, tokens, n_categories):
     return tokens.counts(codes, n_categories)
 
 
+def distinct_vectors(codes, infrequent, tokens):
+    """How many distinct vectors a column's rows (``codes``, from
+    :func:`encode_column`) reach: its frequent categories, plus one for the
+    unknown and infrequent ones; a token column's distinct cells."""
+    if tokens is not None:
+        return len(np.unique(codes))
+    own = (codes >= 0) & ~infrequent[np.maximum(codes, 0)]
+    return len(np.unique(codes[own])) + int(not own.all())
+
+
+def same_bag_cells(indptr, table_rows):
+    """Per cell, the first cell whose table rows are the same (as a multiset).
+
+    Cells of the same tokens ("red shirt", "shirt red"), or of tokens that all
+    share the unknown row, have the same vector: one value, not two.
+    """
+    first, same = {}, np.empty(len(indptr) - 1, dtype=np.int32)
+    for cell, (start, stop) in enumerate(zip(indptr[:-1], indptr[1:])):
+        same[cell] = first.setdefault(np.sort(table_rows[start:stop]).tobytes(), cell)
+    return same
+
+
 def check_some_frequent(infrequent, counts, vocabulary, name):
     """Raise when every token of a column is infrequent: nothing would be learned."""
     tokens = np.ones(len(infrequent), dtype=bool)

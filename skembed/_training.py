@@ -72,7 +72,10 @@ def train_embeddings(spec, rows, y, train, val, seed, starts=None, pooled=None):
     Early stopping is Keras' ``EarlyStopping(patience=n_iter_no_change,
     restore_best_weights=True)``: training stops once the monitored loss has
     not improved for that many epochs, and ends with the weights of the best
-    epoch.
+    epoch. With ``spec.min_improvement``, an epoch counts as an improvement
+    only if it lowers the best loss by that share of it (unlike Keras'
+    ``min_delta``, any lower loss still becomes the best, so steady small
+    gains stop the fit).
     """
     return _fit_network(spec, _InMemory(spec, rows, y, train, val, pooled), seed, starts)
 
@@ -185,7 +188,7 @@ def _fit_network(spec, data, seed, starts):
             if best_weights is None or monitored < best * (1 - spec.min_improvement):
                 wait = 0
             if best_weights is None or monitored < best:
-                best = monitored
+                best = min(best, monitored)  # a NaN first epoch leaves it at infinity
                 if best_weights is None:
                     best_weights = [v.numpy() for v in network.variables]
                 else:  # in place: one table's copy at a time, not two of every one
@@ -337,8 +340,9 @@ class _Network:
         For column ``j`` the network reads the row with ``j``'s vector blanked
         (the first layer's input less ``j``'s share of it) and outputs a
         vector in ``j``'s space. Its dot products with the ``j`` vectors of
-        the other rows of its group (:data:`NEGATIVE_GROUP` rows of the
-        batch) score which of them belongs to this row, through a softmax.
+        the other rows of its group (the batch cut into groups of
+        :data:`NEGATIVE_GROUP` rows, the last one smaller) score which of
+        them belongs to this row, through a softmax.
         The other rows are the negatives: they come as often as their values
         do, and a step costs the same whatever the number of categories.
         Rows with the same value are not negatives of each other. A sample's
@@ -350,7 +354,8 @@ class _Network:
         n = tf.shape(rows)[0]
         group = tf.minimum(n, NEGATIVE_GROUP)
         padding = -n % group
-        # Padded to whole groups; padding rows have code -1, no real row's.
+        # Padded to whole groups; padding rows have code -1, no real row's. (A
+        # last group of one real row, as in a batch of 257, teaches nothing.)
         codes = tf.reshape(tf.pad(rows, [[0, padding], [0, 0]], constant_values=-1),
                            [-1, group, rows.shape[1]])  # fmt: skip
         real = codes[:, :, 0] >= 0

@@ -122,40 +122,87 @@ def test_cv_without_y_has_nothing_to_cross_fit():
     )
 
 
-def test_a_column_with_one_value_is_encoded_as_a_constant():
-    X = grouped_table(n=400)
-    X = X.assign(empty=np.nan, same="x")
+def test_a_column_with_one_value_leaves_the_others_to_learn():
+    X = grouped_table().assign(empty=np.nan, same="x")
     before = X.copy()
-    encoder = EmbeddingEncoder(**FAST).fit(X)
+    encoder = EmbeddingEncoder(min_frequency=None, random_state=0).fit(X)
     pd.testing.assert_frame_equal(X, before)  # the caller's frame is untouched
-    out = encoder.transform(X)
-    for width_start in (sum(encoder.dims_[:3]), sum(encoder.dims_[:4])):
-        block = out[:, width_start : width_start + 1]
-        assert (block == block[0]).all()
+    for table, categories in zip(encoder.embeddings_[:3], encoder.categories_[:3]):
+        assert clusters_agree(table[:-1], categories) > 0.9
+
+
+def test_tables_end_at_the_spread_of_a_random_start(grouped):
+    _, encoder = grouped
+    for table in encoder.embeddings_:
+        assert np.sqrt(np.mean(np.square(table, dtype=np.float64))) == pytest.approx(
+            0.05 / np.sqrt(3), rel=1e-4
+        )
+
+
+def test_early_stopping_without_y_needs_a_large_enough_gain(monkeypatch):
+    import skembed._encoder
+
+    X = grouped_table(n=2000)
+    params = dict(n_iter_no_change=1, batch_size=16, epochs=10, random_state=0)
+    monkeypatch.setattr(skembed._encoder, "TARGET_FREE_MIN_IMPROVEMENT", 0.5)
+    demanding = EmbeddingEncoder(**params).fit(X)
+    assert len(demanding.history_["loss"]) == 2  # the second epoch gains less than half
+    monkeypatch.setattr(skembed._encoder, "TARGET_FREE_MIN_IMPROVEMENT", 0.0)
+    assert len(EmbeddingEncoder(**params).fit(X).history_["loss"]) > 2
+
+
+@pytest.mark.parametrize("layers", [dict(hidden_units=()), dict(hidden_units=(16, 8), dropout=0.3)])
+def test_other_networks_learn_without_y(layers):
+    X = grouped_table()
+    encoder = EmbeddingEncoder(min_frequency=None, random_state=0, **layers).fit(X)
+    assert clusters_agree(encoder.embeddings_[0][:-1], encoder.categories_[0]) > 0.9
+
+
+def test_a_supervised_fit_continues_without_y():
+    X = grouped_table(n=500)
+    y = X["shop"].map(group_of) % 2
+    encoder = EmbeddingEncoder(**FAST).fit(X, y)
+    encoder.set_params(warm_start=True, cv=3).fit(X)
+    assert encoder.target_type_ is None and encoder.classes_ is None
+    # No target to leak: nothing to cross-fit, even under a warm start.
+    np.testing.assert_array_equal(encoder.fit_transform(X), encoder.transform(X))
+
+
+def test_cells_of_the_same_tokens_are_one_value():
+    from skembed._tokens import same_bag_cells
+
+    indptr = np.array([0, 2, 4, 5, 6, 8])
+    rows = np.array([1, 2, 2, 1, 3, 3, 1, 1])  # (1 2), (2 1), (3), (3), (1 1)
+    assert same_bag_cells(indptr, rows).tolist() == [0, 0, 2, 2, 4]
 
 
 @pytest.mark.parametrize(
-    "X, message",
+    "X, params, message",
     [
-        (make_frame()[0][["city"]], r"X has 1 column\(s\)"),
-        (make_frame()[0].assign(city="Paris"), r"1 with two or more values \(\['shop'\]\)"),
-        (pd.DataFrame({"a": [np.nan] * 5, "b": [None] * 5}), "0 with two or more values"),
-        (make_frame()[0].iloc[:1], "0 with two or more values"),
+        (make_frame()[0][["city"]], {}, r"X has 1 column\(s\)"),
+        (make_frame()[0].assign(city="Paris"), {},
+         r"1 with two or more values in its training rows \(\['shop'\]"),
+        # Every value is infrequent: each column's rows share one vector.
+        (make_frame()[0], {"min_frequency": 1000}, r"0 with two or more values"),
+        (pd.DataFrame({"a": [np.nan] * 5, "b": [None] * 5}), {}, "0 with two or more values"),
+        (make_frame()[0].iloc[:1], {}, "0 with two or more values|out of 1 sample"),
     ],
 )
-def test_a_fit_without_y_that_has_nothing_to_learn_from_is_an_error(X, message):
-    with pytest.raises(ValueError, match=message):
-        EmbeddingEncoder(**FAST).fit(X)
-    with pytest.raises(ValueError, match=message):
-        EmbeddingEncoder(**{**FAST, "validation_fraction": 0}).fit(X)
+def test_a_fit_without_y_that_has_nothing_to_learn_from_is_an_error(X, params, message):
+    for validation_fraction in (0.1, 0):
+        encoder = EmbeddingEncoder(**FAST, **params, validation_fraction=validation_fraction)
+        with pytest.raises(ValueError, match=message):
+            encoder.fit(X)
 
 
-def test_a_fit_without_y_needs_two_training_rows():
-    X = make_frame()[0].iloc[:2]
-    with pytest.raises(ValueError, match=r"at least 2 training rows; X has 2 row\(s\), and "
-                       r"validation_fraction=0.1 holds 1 of them out"):  # fmt: skip
-        EmbeddingEncoder(**FAST).fit(X)
-    assert EmbeddingEncoder(**{**FAST, "validation_fraction": 0}).fit(X).history_["loss"]
+def test_a_fit_without_y_needs_rows_to_compare():
+    X = make_frame()[0]
+    with pytest.raises(ValueError, match="batch_size must be 2 or more"):
+        EmbeddingEncoder(batch_size=1).fit(X)
+    few = EmbeddingEncoder(min_frequency=None, **FAST)
+    with pytest.raises(ValueError, match="holds out a single row"):
+        few.fit(X.iloc[:12])  # 10% of 12 rows
+    assert few.set_params(validation_fraction=0).fit(X.iloc[:12]).history_
 
 
 def test_the_tags_say_y_is_optional():
