@@ -16,7 +16,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the benchmarks package: it lives beside skembed, not in it
 
-from benchmarks import search, scaling, speed, text, vocabulary  # noqa: E402
+from benchmarks import pretrain, search, scaling, speed, text, vocabulary  # noqa: E402
 from benchmarks._plots import plot_scaling, plot_scores, plot_times  # noqa: E402
 from benchmarks.default import RESULTS_DIR, cost_table, score_table, summarize  # noqa: E402
 
@@ -39,6 +39,8 @@ TEXT_CANDIDATES = [
     ("`min_frequency=2`", "text_min_frequency2"),
     ("`dims=16`", "text_dims16"),
 ]
+#: The default benchmark's run with the vectors learned without y.
+WITHOUT_Y = "full_OneHotEncoder-EmbeddingEncoder-EmbeddingEncoder-without-y"
 #: Short column labels of the candidate tables: (data set, task) -> label.
 TASK_LABELS = {
     ("flights", "binary"): "flights AUC", ("flights", "regression"): "flights RMSE",
@@ -166,6 +168,10 @@ def tables():
         "dask_quality": score_table(
             summarize(_read("full_EmbeddingEncoder-EmbeddingEncoder-on-Dask"))
         ),
+        "without_y_scores": score_table(summarize(_read(WITHOUT_Y))),
+        "without_y_machine": _machine(WITHOUT_Y),
+        "pretrain_curve": pretrain.curve_table(_read("pretrain")),
+        "pretrain_machine": _machine("pretrain"),
         "default_candidates": candidates_table(DEFAULT_CANDIDATES),
         "text_candidates": candidates_table(TEXT_CANDIDATES, encoder="EmbeddingEncoder ("),
     }

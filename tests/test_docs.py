@@ -8,6 +8,7 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -113,3 +114,66 @@ def test_dask_page_claim_holds():
         gap = abs(by_encoder.loc["EmbeddingEncoder", "mean"]
                   - by_encoder.loc["EmbeddingEncoder on Dask", "mean"])
         assert gap <= by_encoder["std"].max(), cell
+
+
+def test_benchmark_page_pretraining_claims_hold():
+    """What docs/benchmarks.md says of pretraining and fine-tuning, on its results."""
+    results = pd.read_csv(RESULTS / "pretrain.csv")
+    keys = ["dataset", "task", "metric", "model", "n_labels"]
+    s = results.groupby([*keys, "encoding"])["score"].median().unstack("encoding")
+    up = s.index.get_level_values("metric") == "roc_auc"
+
+    def better(a, b):
+        return pd.Series(np.where(up, s[a] > s[b], s[a] < s[b]), index=s.index)
+
+    pretrained, fine_tuned = better("pretrained", "supervised"), better("fine-tuned", "supervised")
+    flights, hotel = pretrained.loc["flights"], pretrained.loc["hotel_rates"]
+    for model in ["hgb", "linear"]:
+        assert flights.xs(model, level="model").xs(5000, level="n_labels").all()
+        assert flights.xs(model, level="model").xs(20000, level="n_labels").all()
+    assert flights.xs("hgb", level="model").xs(261876, level="n_labels").all()
+    assert hotel.xs(1000, level="n_labels").all() and not hotel.xs(5000, level="n_labels").any()
+    row = s.loc["flights", "binary", "roc_auc", "hgb", 20000]
+    assert f"{row['pretrained']:.4f} against {row['supervised']:.4f}" == "0.7189 against 0.6579"
+    hotel = fine_tuned.loc["hotel_rates"]
+    assert hotel.xs(1000, level="n_labels").all() and hotel.xs(5000, level="n_labels").all()
+    row = s.loc["hotel_rates", "regression", "rmse", "linear", 1000]
+    assert f"{row['fine-tuned']:.2f} against {row['supervised']:.2f}" == "42.19 against 50.25"
+    flights = s.loc["flights"]
+    assert fine_tuned.loc["flights", "binary", "roc_auc", "knn"].all()
+    assert fine_tuned.loc["flights"].xs("hgb", level="model").sum() == 1  # of 8
+    gap = flights["fine-tuned"] - flights["supervised"]
+    assert gap.xs("roc_auc", level="metric").abs().max() < 0.013
+    assert (gap / flights["supervised"]).xs("rmse", level="metric").abs().max() < 0.011
+
+
+def test_benchmark_page_claims_without_y_hold():
+    """What docs/benchmarks.md says of the vectors learned without y, on its results."""
+    name = "full_OneHotEncoder-EmbeddingEncoder-EmbeddingEncoder-without-y"
+    scores, higher = _scores(name)
+    page = " ".join((DOCS / "benchmarks.md").read_text().split())
+    for (dataset, task), up in higher.items():
+        s = scores.loc[dataset, task]
+        without_y = s.loc[:, "EmbeddingEncoder without y"]
+        # Neighbours: better than one-hot on every task, behind the vectors learned from y.
+        assert _better(without_y["knn"], s.loc["knn", "OneHotEncoder"], up)
+        assert _better(s.loc["knn", "EmbeddingEncoder"], without_y["knn"], up)
+        if dataset == "flights":  # trees: ahead of the vectors learned from y
+            assert _better(without_y["hgb"], s.loc["hgb", "EmbeddingEncoder"], up)
+        else:  # hotel rates: behind them with every model
+            assert all(_better(s.loc[m, "EmbeddingEncoder"], without_y[m], up) for m in without_y.index)
+    flights = scores.loc["flights", "binary"]
+    assert (f"AUC {flights.loc['knn', 'EmbeddingEncoder without y']:.4f} against "
+            f"{flights.loc['knn', 'OneHotEncoder']:.4f}") in page
+    assert (f"AUC {flights.loc['hgb', 'EmbeddingEncoder without y']:.4f} against "
+            f"{flights.loc['hgb', 'EmbeddingEncoder']:.4f}") in page
+    fits = pd.read_csv(RESULTS / f"{name}.csv").query("dataset == 'flights'")
+    fits = fits.drop_duplicates(["task", "seed", "encoder"]).groupby("encoder")["encoder_fit_s"]
+    seconds = fits.median()
+    ratio = seconds["EmbeddingEncoder without y"] / seconds["EmbeddingEncoder"]
+    assert (f"{seconds['EmbeddingEncoder without y']:.0f} s against "
+            f"{seconds['EmbeddingEncoder']:.0f} s, {ratio:.0f} times as long") in page
+    epochs = pd.read_csv(RESULTS / f"{name}.csv").query("dataset == 'flights'")
+    epochs = epochs.groupby("encoder")["epochs"].agg(["min", "max"]).dropna().astype(int)
+    low, high = epochs.loc["EmbeddingEncoder without y"], epochs.loc["EmbeddingEncoder"]
+    assert f"ran {low['min']} to {low['max']} epochs against {high['min']} to {high['max']}" in page

@@ -15,7 +15,8 @@ def test_readme_examples_are_the_documentation_s():
     """tests/test_docs.py runs them there; .ci/check_wheel.py runs the README's from the wheel."""
     getting_started = python_blocks(ROOT / "docs" / "getting_started.md")
     dask = python_blocks(ROOT / "docs" / "user_guide" / "dask.md")
-    assert python_blocks(README) == [*getting_started[:2], dask[0]]
+    without_target = python_blocks(ROOT / "docs" / "user_guide" / "without_target.md")
+    assert python_blocks(README) == [*getting_started[:2], dask[0], without_target[0]]
 
 
 def test_readme_benchmark_table_is_that_of_the_committed_results():
@@ -52,3 +53,11 @@ def test_readme_dask_numbers_are_those_of_the_committed_results():
     assert f"trained {per_epoch('dask', fresh.rows) / 1e3:.0f}k rows per second" in text
     assert f"against {per_epoch('pandas', pandas_rows) / 1e3:.0f}k for the in-memory fit" in text
     assert f"reached {pandas_peak.iloc[0]:,.0f} MB" in text
+
+
+def test_readme_numbers_without_y_are_those_of_the_committed_results():
+    """The benchmark page states the same numbers, checked against the results in test_docs."""
+    page = " ".join((ROOT / "docs" / "benchmarks.md").read_text().split())
+    text = " ".join(README.read_text().split())
+    for number in ["AUC 0.7668 against 0.7461", "0.7189", "0.6579", "52 times"]:
+        assert number in text and number in page

@@ -40,7 +40,7 @@ def clusters_agree(table, categories, groups=4):
 @pytest.fixture(scope="module")
 def grouped():
     X = grouped_table()
-    return X, EmbeddingEncoder(min_frequency=None, random_state=0).fit(X)
+    return X, EmbeddingEncoder(min_frequency=None, batch_size=256, random_state=0).fit(X)
 
 
 def test_clustering_the_vectors_recovers_the_hidden_groups(grouped):
@@ -123,9 +123,9 @@ def test_cv_without_y_has_nothing_to_cross_fit():
 
 
 def test_a_column_with_one_value_leaves_the_others_to_learn():
-    X = grouped_table().assign(empty=np.nan, same="x")
+    X = grouped_table(n=1000).assign(empty=np.nan, same="x")
     before = X.copy()
-    encoder = EmbeddingEncoder(min_frequency=None, random_state=0).fit(X)
+    encoder = EmbeddingEncoder(min_frequency=None, batch_size=256, random_state=0).fit(X)
     pd.testing.assert_frame_equal(X, before)  # the caller's frame is untouched
     for table, categories in zip(encoder.embeddings_[:3], encoder.categories_[:3]):
         assert clusters_agree(table[:-1], categories) > 0.9
@@ -154,7 +154,8 @@ def test_early_stopping_without_y_needs_a_large_enough_gain(monkeypatch):
 @pytest.mark.parametrize("layers", [dict(hidden_units=()), dict(hidden_units=(16, 8), dropout=0.3)])
 def test_other_networks_learn_without_y(layers):
     X = grouped_table()
-    encoder = EmbeddingEncoder(min_frequency=None, random_state=0, **layers).fit(X)
+    encoder = EmbeddingEncoder(min_frequency=None, batch_size=256, random_state=0, **layers)
+    encoder.fit(X)
     assert clusters_agree(encoder.embeddings_[0][:-1], encoder.categories_[0]) > 0.9
 
 
