@@ -169,10 +169,11 @@ def test_benchmark_page_claims_without_y_hold():
             f"{flights.loc['hgb', 'EmbeddingEncoder']:.4f}") in page
     fits = pd.read_csv(RESULTS / f"{name}.csv").query("dataset == 'flights'")
     fits = fits.drop_duplicates(["task", "seed", "encoder"]).groupby("encoder")["encoder_fit_s"]
-    seconds = fits.median()
-    ratio = seconds["EmbeddingEncoder without y"] / seconds["EmbeddingEncoder"]
-    assert (f"{seconds['EmbeddingEncoder without y']:.0f} s against "
-            f"{seconds['EmbeddingEncoder']:.0f} s, {ratio:.0f} times as long") in page
+    median_fit = fits.median()  # what the page says, not a timing of this test
+    ratio = median_fit["EmbeddingEncoder without y"] / median_fit["EmbeddingEncoder"]
+    stated = (f"{median_fit['EmbeddingEncoder without y']:.0f} s against "
+              f"{median_fit['EmbeddingEncoder']:.0f} s, {ratio:.0f} times as long")
+    assert stated in page
     epochs = pd.read_csv(RESULTS / f"{name}.csv").query("dataset == 'flights'")
     epochs = epochs.groupby("encoder")["epochs"].agg(["min", "max"]).dropna().astype(int)
     low, high = epochs.loc["EmbeddingEncoder without y"], epochs.loc["EmbeddingEncoder"]
