@@ -36,7 +36,7 @@ from ._registry import ENCODERS, HGB_MAX_CATEGORIES, KNN_NEIGHBORS
 from .default import params_label
 from .tables import LOADERS, MAX_ROWS, load
 
-RESULTS_DIR = Path(__file__).parent / "results"
+RESULTS_DIR = Path(__file__).parent / "results" / "suite"
 #: The encoder every cell is about, and the ones it is compared with.
 CANDIDATE = "EmbeddingEncoder"
 PEERS = ["OneHotEncoder", "TargetEncoder", "OrdinalEncoder"]
@@ -203,7 +203,13 @@ def cells(results):
             "vs_onehot": gap(by["OneHotEncoder"]) if "OneHotEncoder" in by else np.nan,
             "embedding_fit_s": fit_s[CANDIDATE], "best_peer_fit_s": fit_s[best_name],
         })  # fmt: skip
-    return pd.DataFrame.from_records(records)
+    table = pd.DataFrame.from_records(records)
+    if table.empty:
+        return table
+    # In the tables' order, and the models' within each, whichever cells failed.
+    order = {name: i for i, name in enumerate(dict.fromkeys(results["table"]))}
+    key = table["table"].map(order) * len(MODEL_NAMES) + table["model"].map(MODEL_NAMES.index)
+    return table.iloc[np.argsort(key.to_numpy(), kind="stable")].reset_index(drop=True)
 
 
 def summary(cell_table):
@@ -221,6 +227,58 @@ def summary(cell_table):
         "linear_worst_vs_onehot": float(linear["vs_onehot"].max()),
         "median_embedding_fit_s": float(cell_table["embedding_fit_s"].median()),
     }
+
+
+def scores_table(results):
+    """Markdown: every (table, model) cell, each encoder's score, the shortfall, the fit times."""
+    cell_table = cells(results).set_index(["table", "model"])
+    ok = results[results["status"] == "ok"]
+    scores = ok.set_index(["table", "model", "encoder"])["score"]
+    encoders = [CANDIDATE, *PEERS]
+    header = ["table (metric)", "model", *encoders, "EmbeddingEncoder behind the best by",
+              "fit s (EmbeddingEncoder / best other)"]  # fmt: skip
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for (table, model), cell in cell_table.iterrows():
+        regression = cell["task"] == "regression"
+        digits = 3 if regression else 4
+        values = [
+            f"{scores[table, model, e]:.{digits}f}" if (table, model, e) in scores else "n/a"
+            for e in encoders
+        ]
+        best = cell["best_peer"]
+        values[encoders.index(best)] = f"**{values[encoders.index(best)]}**"
+        gap = cell["shortfall"]
+        gap = f"{100 * gap:+.1f}%" if regression else f"{gap:+.4f}"
+        fit_s = f"{cell['embedding_fit_s']:.2f} / {cell['best_peer_fit_s']:.2f}"
+        metric = "RMSE" if regression else "AUC"
+        lines.append(f"| {table} ({metric}) | {model} | " + " | ".join(values) + f" | {gap} | {fit_s} |")
+    return "\n".join(lines)
+
+
+def summary_text(figures):
+    """The suite's figures in one sentence (the README and the benchmark page say it)."""
+    return (
+        f"EmbeddingEncoder is at least the best of the other encoders in "
+        f"{figures['cells_at_or_above_best']} of {figures['cells']} (table, model) cells, "
+        f"within 2% of it in {figures['cells_within_2pct']}; its worst cell is "
+        f"{figures['worst_cell']}, {100 * figures['worst_shortfall']:.1f}% behind"
+    )
+
+
+def candidates_table(runs):
+    """Markdown: one row per validation run of EmbeddingEncoder parameters (label, cells)."""
+    header = ["EmbeddingEncoder, validation splits", "cells at or above the best",
+              "within 2%", "mean shortfall", "worst cell", "linear, worst vs one-hot"]  # fmt: skip
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for label, cell_table in runs:
+        figures = summary(cell_table)
+        lines.append(
+            f"| {label} | {figures['cells_at_or_above_best']} of {figures['cells']} | "
+            f"{figures['cells_within_2pct']} | {100 * cell_table['shortfall'].mean():.1f}% | "
+            f"{figures['worst_cell']} ({100 * figures['worst_shortfall']:.1f}%) | "
+            f"{100 * figures['linear_worst_vs_onehot']:+.1f}% |"
+        )
+    return "\n".join(lines)
 
 
 def plot_cells(cell_table, path):
@@ -294,7 +352,8 @@ def main(argv=None):
     cell_table.to_csv(args.out_dir / f"{name}_cells.csv", index=False)
     payload = {"machine": machine, "seed": args.seed, "split": split_name,
                "embedding_params": args.embedding_params, "max_rows": MAX_ROWS,
-               "tables": {t.name: t.note for t in tables}, "summary": figures}  # fmt: skip
+               "tables": {t.name: t.note for t in tables}, "summary": figures,
+               "wall_s": round(time.perf_counter() - started, 1)}  # fmt: skip
     (args.out_dir / f"{name}.json").write_text(json.dumps(payload, indent=1) + "\n")
     if not args.no_plots:
         plot_cells(cell_table, args.out_dir / f"{name}.png")

@@ -3,9 +3,9 @@
 Every table says which of its columns are high-cardinality categories (what
 the encoders under comparison encode), which are low-cardinality categories
 (one-hot for every encoder) and which are numbers (imputed and scaled for
-every encoder), and what the target is. Tables of more than
-:data:`MAX_ROWS` rows are subsampled, seeded, so that the suite runs in
-minutes. The data packages are looked up inside the loaders (bench extra).
+every encoder), and what the target is. The four tables of many more rows
+(flights, county murders, birthdays, laptop sales) are subsampled to
+:data:`MAX_ROWS` rows, seeded, so that the suite runs in minutes. The data packages are looked up inside the loaders (bench extra).
 """
 
 import importlib.util

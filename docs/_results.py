@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT))  # the benchmarks package: it lives beside skembed
 from benchmarks import pretrain, search, scaling, speed, text, vocabulary  # noqa: E402
 from benchmarks._plots import plot_scaling, plot_scores, plot_times  # noqa: E402
 from benchmarks.default import RESULTS_DIR, cost_table, score_table, summarize  # noqa: E402
+from benchmarks import suite  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "_generated"
 
@@ -39,6 +40,22 @@ TEXT_CANDIDATES = [
     ("`min_frequency=2`", "text_min_frequency2"),
     ("`dims=16`", "text_dims16"),
 ]
+#: The development suite's validation runs: (parameters tried, file stem under suite/).
+SUITE_CANDIDATES = [
+    ("**the defaults** (`dims=\"auto\"` = `min(8, n)`, `min_frequency=5`, "
+     "`hidden_units=(64,)`)", "suite_validation"),
+    ("`min_frequency=2`", "suite_validation_min_frequency-2"),
+    ("`min_frequency=1`", "suite_validation_min_frequency-1"),
+    ("`dims=4`", "suite_validation_dims-4"),
+    ("`dims=2`", "suite_validation_dims-2"),
+    ("`dims=2, min_frequency=2`", "suite_validation_min_frequency-2_dims-2"),
+    ("`dims=2, min_frequency=1`", "suite_validation_min_frequency-1_dims-2"),
+    ("`dims=4, min_frequency=2`", "suite_validation_min_frequency-2_dims-4"),
+    ("no hidden layer (`hidden_units=()`: a linear network)", "suite_validation_hidden_units"),
+    ("`dims=1, hidden_units=()`", "suite_validation_dims-1_hidden_units"),
+    ("`cv=5`", "suite_validation_cv-5"),
+    ("`dims=2, min_frequency=1, cv=5`", "suite_validation_min_frequency-1_dims-2_cv-5"),
+]
 #: The default benchmark's run with the vectors learned without y.
 WITHOUT_Y = "full_OneHotEncoder-EmbeddingEncoder-EmbeddingEncoder-without-y"
 #: Short column labels of the candidate tables: (data set, task) -> label.
@@ -51,6 +68,21 @@ TASK_LABELS = {
 
 def _read(name):
     return pd.read_csv(RESULTS_DIR / f"{name}.csv")
+
+
+def _read_suite(name):
+    return pd.read_csv(suite.RESULTS_DIR / f"{name}.csv", keep_default_na=False, na_values=[""])
+
+
+def _suite_machine(name):
+    meta = json.loads((suite.RESULTS_DIR / f"{name}.json").read_text())
+    machine = meta["machine"]
+    return (
+        f"Run on {machine['cpus']} cores ({machine['processor']}, {machine['memory']}), "
+        f"Python {machine['python']}, TensorFlow {machine['tensorflow']}, scikit-learn "
+        f"{machine['scikit-learn']}; seed {meta['seed']}, the largest tables sampled down to "
+        f"{meta['max_rows']:,} rows (`benchmarks/results/suite/{name}.json`)."
+    )
 
 
 def _machine(name):
@@ -174,6 +206,12 @@ def tables():
         "pretrain_machine": _machine("pretrain"),
         "default_candidates": candidates_table(DEFAULT_CANDIDATES),
         "text_candidates": candidates_table(TEXT_CANDIDATES, encoder="EmbeddingEncoder ("),
+        "suite_scores": suite.scores_table(_read_suite("suite_test")),
+        "suite_machine": _suite_machine("suite_test"),
+        "suite_candidates": suite.candidates_table(
+            [(label, pd.read_csv(suite.RESULTS_DIR / f"{stem}_cells.csv"))
+             for label, stem in SUITE_CANDIDATES]
+        ),
     }
     for dataset, scores in text_scores.groupby("dataset", sort=False):
         made[f"text_{dataset}"] = score_table(scores)
@@ -197,6 +235,8 @@ def write(out=OUT):
     for name, (plot, source) in figures.items():
         plot(_read(source), out / name)
         paths.append(out / name)
+    suite.plot_cells(pd.read_csv(suite.RESULTS_DIR / "suite_test_cells.csv"), out / "suite.png")
+    paths.append(out / "suite.png")
     return paths
 
 

@@ -51,6 +51,13 @@ def test_generated_tables_are_made_from_the_result_files(tmp_path):
     # Every candidate file is found and gives one row per candidate.
     assert tables["default_candidates"].count("\n") == len(_results.DEFAULT_CANDIDATES) + 1
     assert "—" not in tables["default_candidates"]
+    suite = pd.read_csv(RESULTS / "suite" / "suite_test.csv")
+    for row in suite.query("encoder == 'EmbeddingEncoder'").itertuples():
+        digits = 3 if row.task == "regression" else 4
+        assert f"{row.score:.{digits}f}" in tables["suite_scores"]
+    assert tables["suite_scores"].count("\n") == 1 + 42  # the header rule, and a row per cell
+    assert tables["suite_candidates"].count("\n") == len(_results.SUITE_CANDIDATES) + 1
+    assert "nan" not in tables["suite_candidates"]
 
 
 def _scores(name):
@@ -178,3 +185,29 @@ def test_benchmark_page_claims_without_y_hold():
     epochs = epochs.groupby("encoder")["epochs"].agg(["min", "max"]).dropna().astype(int)
     low, high = epochs.loc["EmbeddingEncoder without y"], epochs.loc["EmbeddingEncoder"]
     assert f"ran {low['min']} to {low['max']} epochs against {high['min']} to {high['max']}" in page
+
+
+def test_benchmark_page_suite_candidate_claims_hold():
+    """The development suite's validation runs, as the section on choosing the defaults says."""
+    page = " ".join((DOCS / "benchmarks.md").read_text().split())
+
+    def cell(stem, table, model, column="shortfall"):
+        cells = pd.read_csv(RESULTS / "suite" / f"{stem}_cells.csv").set_index(["table", "model"])
+        return f"{100 * cells.loc[(table, model), column]:.1f}%"
+
+    defaults, narrow = "suite_validation", "suite_validation_dims-2"
+    assert (f"KNN cell goes from {cell(defaults, 'birds', 'knn')} behind `TargetEncoder` to "
+            f"{cell(narrow, 'birds', 'knn')}") in page  # fmt: skip
+    assert f"from {cell(defaults, 'chem97', 'knn')} to {cell(narrow, 'chem97', 'knn')}" in page
+    own = "suite_validation_min_frequency-2"
+    assert (f"from {cell(defaults, 'inst_innovation', 'linear', 'vs_onehot')} behind one-hot to "
+            f"{cell(own, 'inst_innovation', 'linear', 'vs_onehot')}") in page  # fmt: skip
+    crossed = pd.read_csv(RESULTS / "suite" / "suite_validation_min_frequency-1_dims-2_cv-5_cells.csv")
+    assert crossed.loc[crossed["shortfall"].idxmax(), ["table", "model"]].tolist() == [
+        "laptop_sales", "hgb"
+    ]
+    won = {
+        stem: int((pd.read_csv(RESULTS / "suite" / f"{stem}_cells.csv")["shortfall"] <= 0).sum())
+        for stem in [defaults, narrow, own]
+    }
+    assert won[narrow] <= won[defaults] and won[own] <= won[defaults]  # "win no more cells"

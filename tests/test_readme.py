@@ -61,3 +61,31 @@ def test_readme_numbers_without_y_are_those_of_the_committed_results():
     text = " ".join(README.read_text().split())
     for number in ["AUC 0.7668 against 0.7461", "0.7189", "0.6579", "52 times"]:
         assert number in text and number in page
+
+
+def test_readme_suite_claims_are_those_of_the_committed_results():
+    """The development suite's figure and each cell the README names, from its test results."""
+    import json
+
+    import pandas as pd
+
+    from benchmarks.suite import RESULTS_DIR, summary_text
+
+    text = " ".join(README.read_text().split())
+    figures = json.loads((RESULTS_DIR / "suite_test.json").read_text())["summary"]
+    assert summary_text(figures) in text
+    page = " ".join((ROOT / "docs" / "benchmarks.md").read_text().split())
+    assert summary_text(figures) in page
+    cells = pd.read_csv(RESULTS_DIR / "suite_test_cells.csv").set_index(["table", "model"])
+    for table in ["birds", "laptop_sales", "inst_innovation", "chem97"]:
+        assert cells.loc[(table, "knn"), "best_peer"] == "TargetEncoder"
+        assert cells.loc[(table, "knn"), "shortfall"] > 0.10
+    for table in ["hotel_rates", "inst_innovation"]:
+        assert f"{100 * cells.loc[(table, 'linear'), 'vs_onehot']:.0f}%" == "11%"
+    for (table, model), stated in [(("laptop_sales", "hgb"), "6.3%"), (("hotel_rates", "knn"), "9.5%")]:
+        assert cells.loc[(table, model), "best_peer"] == "TargetEncoder"
+        assert f"{-100 * cells.loc[(table, model), 'shortfall']:.1f}%" == stated
+    hgb = cells.xs("hgb", level="model")
+    behind = set(hgb.index[hgb["shortfall"] > 0.02])
+    assert behind == {"flights_binary", "flights_regression", "hotel_rates"}
+    assert f"within 2% of the best on {len(hgb) - len(behind)} of the {len(hgb)} tasks" in text
