@@ -52,6 +52,12 @@ def cross_fitted(encoder, X, y):
         )
     _check_one_hot_folds(encoder, X, [train for train, _ in splits])
     out = np.empty((_num_samples(X), sum(encoder.dims_)), dtype=encoder.embeddings_[0].dtype)
+    # Given vectors fix a column's orientation (and frozen ones must stay exact).
+    given = encoder.initial_embeddings if isinstance(encoder.initial_embeddings, dict) else {}
+    random_start_columns = [
+        i for i, name in enumerate(encoder._feature_names())
+        if not encoder._one_hot_columns[i] and name not in given and i not in given
+    ]  # fmt: skip
     for train, held_out in splits:
         # The full encoder's vocabulary, widths and target type (a fold may
         # lack a class), so that its tables line up with the full ones.
@@ -68,7 +74,34 @@ def cross_fitted(encoder, X, y):
             fold=True,  # its rows may lack a category list's values, or frequent tokens
             network_seed=encoder._network_seed,  # the same starting tables: target-free
         )  # fmt: skip
+        for i in random_start_columns:
+            fold.embeddings_[i] = aligned(
+                fold.embeddings_[i], encoder.embeddings_[i], encoder.category_counts_[i]
+            )
         out[held_out] = fold.transform(_safe_indexing(X, held_out))
+    return out
+
+
+def aligned(table, reference, counts):
+    """``table``'s axes permuted and their signs flipped to best match ``reference``'s.
+
+    A fold's network starts from the full fit's tables but may converge with
+    a narrow table's axes swapped or flipped: a model fitted on the
+    out-of-fold encoding would then misread the full fit's. Only this
+    discrete choice is made, each axis matched to the reference axis it
+    correlates with most (count-weighted): a continuous map fitted onto the
+    full vectors would carry the held-out rows' targets back into their
+    encoding.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    weights = np.append(np.asarray(counts, dtype=np.float64), 1.0)[: len(table)]
+    centred = [t - weights @ t / weights.sum() for t in (table.astype(np.float64), reference)]
+    covariance = centred[0].T @ (weights[:, None] * centred[1])
+    rows, columns = linear_sum_assignment(-np.abs(covariance))
+    signs = np.where(covariance[rows, columns] < 0, -1, 1).astype(table.dtype)
+    out = np.empty_like(table)
+    out[:, columns] = table[:, rows] * signs
     return out
 
 

@@ -181,8 +181,11 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         the training rows with the encoder fitted on them. Otherwise each fold
         of rows is encoded by an encoder fitted on the other folds, so that no
         training row is encoded with vectors learned from its own target. The
-        folds' networks start from the full fit's starting weights, so their
-        vectors come out in its coordinates and are used as they are. The
+        folds' networks start from the full fit's starting weights, and each
+        fold's table then has its axes permuted and their signs flipped to
+        match the full fit's (a narrow table may converge with its axes
+        swapped), so that its vectors are read in the full encoder's
+        coordinates. The
         folds must hold every row out once, as KFold's do. An int is the
         number of shuffled (stratified, for a categorical target) folds.
         ``fit`` and ``transform`` are unaffected: they always use the encoder
