@@ -153,3 +153,20 @@ def test_folds_keep_the_full_fits_classes_and_target_type(frame):
     labels = np.where(y == 1, "c", np.where(np.arange(len(X)) % 2 == 0, "a", "b"))
     out = EmbeddingEncoder(cv=splits, **FAST).fit_transform(X, labels)
     assert np.isfinite(out).all()
+
+
+def test_a_folds_swapped_and_flipped_axes_are_put_back():
+    from skembed._crossfit import aligned
+
+    rng = np.random.default_rng(0)
+    reference = rng.normal(size=(41, 3)).astype(np.float32)  # 40 categories and unknown
+    counts = rng.integers(1, 50, 40)
+    # A fold that learned the same geometry with its axes in another order and sign.
+    fold = reference[:, [2, 0, 1]] * np.array([-1, 1, -1], dtype=np.float32)
+    fold += rng.normal(scale=0.1, size=fold.shape).astype(np.float32)
+    out = aligned(fold, reference, counts)
+    assert out.dtype == fold.dtype
+    np.testing.assert_array_equal(out[:, 0], fold[:, 1])  # only moved, never blended
+    np.testing.assert_array_equal(out[:, 1], -fold[:, 2])
+    np.testing.assert_array_equal(out[:, 2], -fold[:, 0])
+    np.testing.assert_allclose(out, reference, atol=0.5)
