@@ -58,6 +58,9 @@ def cross_fitted(encoder, X, y):
         i for i, name in enumerate(encoder._feature_names())
         if not encoder._one_hot_columns[i] and name not in given and i not in given
     ]  # fmt: skip
+    # Columns the full fit found uninformative keep its constant vector: the
+    # folds follow its choice rather than make their own.
+    constant = encoder.column_gains_ < (encoder.min_column_gain or 0.0)  # NaN: kept
     for train, held_out in splits:
         # The full encoder's vocabulary, widths and target type (a fold may
         # lack a class), so that its tables line up with the full ones.
@@ -67,6 +70,7 @@ def cross_fitted(encoder, X, y):
             dims=list(encoder.dims_),
             target_type=encoder.target_type_,
             warm_start=False,
+            min_column_gain=None,
             random_state=rng.randint(2**31 - 1),
         )
         fold._fit(
@@ -78,6 +82,8 @@ def cross_fitted(encoder, X, y):
             fold.embeddings_[i] = aligned(
                 fold.embeddings_[i], encoder.embeddings_[i], encoder.category_counts_[i]
             )
+        for i in np.flatnonzero(constant):
+            fold.embeddings_[i] = encoder.embeddings_[i]
         out[held_out] = fold.transform(_safe_indexing(X, held_out))
     return out
 

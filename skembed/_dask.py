@@ -267,11 +267,11 @@ def fit(encoder, X, y):
 
     from ._training import train_on_chunks
 
-    spec = encoder._network_spec(vocabularies, dims, hidden_units, target)
+    spec = encoder._network_spec(vocabularies, dims, hidden_units, target, starts)
     encoder._network_seed = network_seed
-    tables, history = train_on_chunks(spec, chunks, n_slices, validation, network_seed)
+    tables, history, gains = train_on_chunks(spec, chunks, n_slices, validation, network_seed)
     return encoder._store_fit(
-        vocabularies, tables, trained, starts, dims, infrequent, counts, target, history
+        vocabularies, tables, trained, starts, dims, infrequent, counts, target, history, gains
     )
 
 

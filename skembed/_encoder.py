@@ -176,6 +176,19 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         is a few steps, and the loss may sit on a plateau for longer than
         that before the embeddings start to learn. None trains for
         ``epochs`` epochs.
+    min_column_gain : float or None, default=0.02
+        After training, each column's values are read as unknown on the
+        validation rows, one column at a time: a column whose vectors lower
+        the validation loss by less than this share of it (0.02: 2%) is
+        encoded by one constant vector, its unknown one, so that a model
+        downstream does not read its noise as signal. ``column_gains_`` holds
+        what was measured. Only columns whose tables start at random are
+        judged (not token columns, nor columns with given vectors or under a
+        warm start), and only with a target and a validation split. The
+        network sees only the encoder's columns: a column that matters only
+        together with others (a state's trend over the years, with the year
+        passed beside the encoder) can be judged uninformative. None keeps
+        every column's vectors.
     cv : int, cross-validation generator, iterable or None, default=None
         Cross fitting in ``fit_transform``, as in TargetEncoder. None encodes
         the training rows with the encoder fitted on them. Otherwise each fold
@@ -244,6 +257,11 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         The class labels when the target is categorical, otherwise None.
     category_counts_ : list of ndarray of int
         How often each category occurred in the data given to fit.
+    column_gains_ : ndarray of float
+        Per column, how much the validation loss rose (as a share of it) when
+        the column's values were all read as unknown; NaN where not measured
+        (see ``min_column_gain``). A column below ``min_column_gain`` is
+        encoded by one constant vector.
     history_ : dict of list
         Per-epoch "loss" (and "val_loss" with a validation split), as Keras'
         ``History.history``; empty when there was nothing to train. Without
@@ -291,6 +309,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), None],
+        "min_column_gain": [Interval(Real, 0, 1, closed="left"), None],
         "cv": [None, "cv_object"],
         "initial_embeddings": [None, StrOptions({ONE_HOT}), dict],
         "trainable": ["boolean", dict],
@@ -317,6 +336,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         learning_rate=3e-3,
         validation_fraction=0.1,
         n_iter_no_change=3,
+        min_column_gain=0.02,
         cv=None,
         initial_embeddings=None,
         trainable=True,
@@ -339,6 +359,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         self.learning_rate = learning_rate
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.min_column_gain = min_column_gain
         self.cv = cv
         self.initial_embeddings = initial_embeddings
         self.trainable = trainable
@@ -463,17 +484,19 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         if given_only:
             tables, history = given_tables(starts), {}
             trained = [np.zeros(len(v), dtype=bool) for v in vocabularies]
+            gains = np.full(len(vocabularies), np.nan)
         else:
-            tables, trained, history = self._train(
+            tables, trained, history, gains = self._train(
                 codes, tokens, target, vocabularies, infrequent, starts, dims, hidden_units,
                 network_seed,
             )
         return self._store_fit(
-            vocabularies, tables, trained, starts, dims, infrequent, counts, target, history
+            vocabularies, tables, trained, starts, dims, infrequent, counts, target, history,
+            gains,
         )
 
     def _store_fit(self, vocabularies, tables, trained, starts, dims, infrequent, counts,
-                   target, history):
+                   target, history, gains):
         """Set the fitted attributes from what a fit learned; return the encoder."""
         self._vocabularies = vocabularies
         self.categories_ = [v.categories for v in vocabularies]
@@ -488,6 +511,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         self.classes_ = None if target is None else target.classes
         self.history_ = history
         self.category_counts_ = counts
+        self.column_gains_ = gains
         return self
 
     def _forget_fit(self):
@@ -546,22 +570,24 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
 
         from ._training import train_embeddings
 
-        spec = self._network_spec(vocabularies, dims, hidden_units, target, pooled)
+        spec = self._network_spec(vocabularies, dims, hidden_units, target, starts, pooled)
         drawn = int(rng.randint(2**31 - 1))
         # Kept for cross fitting, whose folds start their tables where these started.
         self._network_seed = drawn if network_seed is None else network_seed
-        tables, history = train_embeddings(
+        tables, history, gains = train_embeddings(
             spec, codes, target.values, train, val, seed=self._network_seed, starts=starts,
             pooled=pooled,
         )
         if target.loss == COOCCURRENCE:
             scaled_to_random_start(tables, [np.append(t, True) for t in trained], starts)
-        return tables, trained, history
+        return tables, trained, history, gains
 
-    def _network_spec(self, vocabularies, dims, hidden_units, target, pooled=()):
+    def _network_spec(self, vocabularies, dims, hidden_units, target, starts, pooled=()):
         """The network to train: tables, widths, layers, output and schedule."""
         from ._training import NetworkSpec
 
+        pooled_columns = [p is not None for p in pooled] or [False] * len(dims)
+        supervised = target.loss != COOCCURRENCE
         return NetworkSpec(
             table_sizes=[len(v) + 1 for v in vocabularies],
             dims=dims,
@@ -577,7 +603,9 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             n_iter_no_change=self.n_iter_no_change,
             verbose=self.verbose,
             # Without y, the loss falls by ever smaller steps for many epochs.
-            min_improvement=TARGET_FREE_MIN_IMPROVEMENT if target.loss == COOCCURRENCE else 0.0,
+            min_improvement=0.0 if supervised else TARGET_FREE_MIN_IMPROVEMENT,
+            gated=tuple(s is None and not p for s, p in zip(starts, pooled_columns)),
+            min_column_gain=self.min_column_gain if supervised else None,
         )
 
     def _check_dtype(self):
@@ -1061,7 +1089,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         >>> import pandas as pd
         >>> from skembed import EmbeddingEncoder
         >>> X = pd.DataFrame({"city": ["Paris", "Lyon", "Nice", "Lille"] * 25})
-        >>> encoder = EmbeddingEncoder(epochs=2, random_state=0).fit(X, [0, 1] * 50)
+        >>> encoder = EmbeddingEncoder(epochs=30, random_state=0).fit(X, [0, 1] * 50)
         >>> ax = encoder.plot_embeddings("city")  # needs matplotlib
         >>> sorted(text.get_text() for text in ax.texts)
         ['Lille', 'Lyon', 'Nice', 'Paris']

@@ -16,8 +16,20 @@ def own_vectors(encoder, i):
     return (table[:-1] != table[-1]).any(axis=1)
 
 
+def _check_not_constant(encoder, i):
+    """Refuse to look among the vectors of a column the column gate made constant."""
+    gain = getattr(encoder, "column_gains_", np.full(i + 1, np.nan))[i]
+    if gain < (encoder.min_column_gain or 0.0):
+        raise ValueError(
+            f"column {encoder._feature_names()[i]!r} has one vector for every category: "
+            f"its vectors lowered the validation loss by {100 * gain:.1f}%, under "
+            f"min_column_gain={encoder.min_column_gain} (set it to None to keep them)"
+        )
+
+
 def most_similar(encoder, feature, category, n):
     i = encoder._feature_index(feature)
+    _check_not_constant(encoder, i)
     row = encoder._vocabularies[i].encode(np.array([category], dtype=object))[0]
     own = own_vectors(encoder, i)
     if row < 0:
@@ -47,6 +59,7 @@ def plot_embeddings(encoder, feature, method, ax, annotate):
     if method not in ("pca", "tsne"):
         raise ValueError(f"method must be 'pca' or 'tsne', got {method!r}")
     i = encoder._feature_index(feature)
+    _check_not_constant(encoder, i)
     own = np.flatnonzero(own_vectors(encoder, i))
     vectors = encoder.embeddings_[i][own].astype(np.float64)
     if method == "pca" or len(vectors) < 5:

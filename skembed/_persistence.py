@@ -96,6 +96,7 @@ def save(encoder, path):
         "target_type": encoder.target_type_,
         "classes": None if encoder.classes_ is None else _array_to_json(encoder.classes_, arrays),
         "history": encoder.history_,
+        "column_gains": [None if np.isnan(g) else float(g) for g in encoder.column_gains_],
         "categories": [],
         "infrequent_categories": [],
     }
@@ -248,6 +249,8 @@ def _read(file, path):
     encoder.target_type_ = metadata["target_type"]
     encoder.classes_ = classes
     encoder.history_ = metadata["history"]
+    gains = metadata.get("column_gains") or [None] * len(categories)  # files from before gains were measured
+    encoder.column_gains_ = np.array([np.nan if g is None else g for g in gains], dtype=float)
     _check_consistent(encoder)
     return encoder
 
@@ -324,6 +327,7 @@ def _check_consistent(encoder):
     lengths = {
         "dims": len(encoder.dims_), "one_hot": len(encoder._one_hot_columns),
         "counts": len(encoder.category_counts_),
+        "column_gains": len(encoder.column_gains_),
         "infrequent_categories": len(encoder.infrequent_categories_),
     }  # fmt: skip
     for what, length in lengths.items():

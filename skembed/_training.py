@@ -44,6 +44,10 @@ class NetworkSpec:
     # Early stopping counts an epoch as an improvement only if it lowers the
     # best loss by at least this share of it.
     min_improvement: float = 0.0
+    # Per column, whether its vectors may be replaced by one constant vector
+    # when they lower the validation loss by less than ``min_column_gain``.
+    gated: tuple = ()
+    min_column_gain: float | None = None
 
     @property
     def pooled_columns(self):
@@ -57,7 +61,8 @@ class NetworkSpec:
 
 
 def train_embeddings(spec, rows, y, train, val, seed, starts=None, pooled=None):
-    """Train the network on arrays in memory; return each column's table and the history.
+    """Train the network on arrays in memory; return each column's table, the
+    history and each column's gain (see :func:`_column_gains`).
 
     ``rows`` is an ``(n_samples, n_columns)`` int32 array of table rows and
     ``y`` the prepared target; ``train`` and ``val`` index their training and
@@ -107,6 +112,7 @@ class _InMemory:
         self.has_validation = val is not None
         self.steps = -(-len(train) // spec.batch_size)
         self.batch_size = spec.batch_size
+        self.unknown_rows = [n - 1 for n in spec.table_sizes]
 
     def epoch(self, network, shuffle_seed, epoch):
         """Train one epoch; return its mean loss and its number of steps."""
@@ -115,8 +121,16 @@ class _InMemory:
         )
         return float(loss), self.steps
 
-    def validation_loss(self, network):
-        return float(network.loss(self.rows, self.bags, self.y, self.val, self.batch_size))
+    def validation_loss(self, network, knocked_out=None):
+        """The mean validation loss; with ``knocked_out`` (a plain column), as if
+        that column's values were all unknown."""
+        if knocked_out is None:
+            return float(network.loss(self.rows, self.bags, self.y, self.val, self.batch_size))
+        rows = self.rows.numpy()[self.val.numpy()]
+        rows[:, knocked_out] = self.unknown_rows[knocked_out]
+        samples = tf.range(len(rows), dtype=tf.int64)
+        y = tf.gather(self.y, self.val)
+        return float(network.loss(tf.constant(rows), self.bags, y, samples, self.batch_size))
 
 
 class _Chunked:
@@ -149,8 +163,12 @@ class _Chunked:
             raise ValueError("no training rows: every row was held out for validation")
         return total / samples, steps
 
-    def validation_loss(self, network):
+    def validation_loss(self, network, knocked_out=None):
         rows, y, samples = self.validation
+        if knocked_out is not None:
+            rows = rows.numpy()
+            rows[:, knocked_out] = self.spec.table_sizes[knocked_out] - 1
+            rows = tf.constant(rows)
         return float(network.loss(rows, (), y, samples, self.spec.batch_size))
 
 
@@ -199,11 +217,35 @@ def _fit_network(spec, data, seed, starts):
         if best_weights is not None:
             for variable, value in zip(network.variables, best_weights):
                 variable.assign(value)
+        gains = _column_gains(spec, data, network)
         tables = [  # writable copies, cut to the real table sizes
             np.array(keras.ops.convert_to_numpy(lookup.embeddings)[:n])
             for lookup, n in zip(network.lookups, spec.table_sizes)
         ]
-    return tables, history
+    for table, gain in zip(tables, gains):
+        if gain < (spec.min_column_gain or 0.0):  # never where unmeasured (NaN)
+            table[:] = table[-1]
+    return tables, history, gains
+
+
+def _column_gains(spec, data, network):
+    """Per column, the relative rise of the validation loss when its values are
+    all read as unknown; NaN where not measured.
+
+    A column whose vectors lower the loss by less than ``spec.min_column_gain``
+    is one whose rows are mostly noise to a model downstream (a trees' split
+    or a neighbour's distance reads them as signal), so it gets one constant
+    vector, its unknown one.
+    """
+    gains = np.full(len(spec.dims), np.nan)
+    if spec.min_column_gain is None or not data.has_validation or not any(spec.gated):
+        return gains
+    base = data.validation_loss(network)
+    if not np.isfinite(base) or base <= 0:
+        return gains
+    for i in np.flatnonzero(spec.gated):
+        gains[i] = data.validation_loss(network, knocked_out=i) / base - 1
+    return gains
 
 
 #: Early stopping never ends a fit before this many gradient steps: on small

@@ -79,7 +79,8 @@ def test_cross_fitted_vectors_do_not_follow_their_rows_targets(n_categories, n_r
         flipped[held_out[ids[held_out] == category]] ^= 1
         crossed, full = [], []
         for target in (y, flipped):
-            encoder = EmbeddingEncoder(cv=splits, epochs=3, batch_size=128, random_state=0)
+            encoder = EmbeddingEncoder(cv=splits, epochs=3, batch_size=128, random_state=0,
+                                       min_column_gain=None)  # vectors, not the gate
             crossed.append(encoder.fit_transform(X, target)[row])
             full.append(encoder.transform(X)[row])
         full_move = full[1] - full[0]
@@ -92,7 +93,7 @@ def test_a_column_of_few_categories_is_not_copied_from_the_full_encoder():
     # The repro: an affine map fitted on 4 categories passed exactly
     # through their full vectors.
     X, y = _ids_and_binary_target(4, 600)
-    encoder = EmbeddingEncoder(cv=5, epochs=2, random_state=0)
+    encoder = EmbeddingEncoder(cv=5, epochs=2, random_state=0, min_column_gain=None)
     assert np.abs(encoder.fit_transform(X, y) - encoder.transform(X)).max() > 1e-3
 
 
@@ -104,7 +105,7 @@ def test_categories_a_fold_did_not_train_share_its_unknown_vector():
     y = np.random.default_rng(0).integers(0, 2, len(X))
     fold_of = X.groupby("c").cumcount().to_numpy() % 3
     splits = [(np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)) for k in range(3)]
-    encoder = EmbeddingEncoder(cv=splits, epochs=2, random_state=0)
+    encoder = EmbeddingEncoder(cv=splits, epochs=2, random_state=0, min_column_gain=None)
     crossed = encoder.fit_transform(X, y)
     full = encoder.transform(X)
     rare = X["c"].str.startswith("r").to_numpy()

@@ -267,3 +267,17 @@ def test_every_training_round_mixes_all_partitions(monkeypatch):
     for rows in rounds:
         seen = {partition_of_shop[shops[r]] for r in rows if r < len(shops)}
         assert seen == {0, 1, 2, 3}
+
+
+def test_a_streamed_fit_judges_columns_as_the_in_memory_fit():
+    from test_column_gate import TRAIN, _signal_and_noise
+
+    X, y = _signal_and_noise()
+    gains = []
+    for X_fit, y_fit in [(X, y), _frame(X, y, 3)]:
+        encoder = EmbeddingEncoder(min_column_gain=0.02, **TRAIN).fit(X_fit, y_fit)
+        gains.append(encoder.column_gains_)
+        assert len(np.unique(encoder.embeddings_[1], axis=0)) == 1  # the noise: constant
+        assert len(np.unique(encoder.embeddings_[0], axis=0)) > 10
+    assert gains[1][0] > 0.02 > gains[1][1]
+    np.testing.assert_allclose(gains[1], gains[0], atol=0.1)

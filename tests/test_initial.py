@@ -114,7 +114,7 @@ def test_training_never_moves_frozen_rows():
         activation="sigmoid", loss="binary_crossentropy", epochs=3, batch_size=32,
         learning_rate=0.05, n_iter_no_change=None, verbose=0,
     )
-    (learned,), _ = train_embeddings(spec, rows, y, np.arange(500), None, seed=0, starts=[start])
+    (learned,), _, _ = train_embeddings(spec, rows, y, np.arange(500), None, seed=0, starts=[start])
     np.testing.assert_array_equal(learned[frozen], table[frozen])
     assert np.abs(learned[2] - learned[4]).max() > 0  # the free rows did train
 

@@ -18,7 +18,8 @@ def mixed():
     X.loc[:4, "city"] = None
     X["flag"] = np.arange(len(X)) % 3 == 0
     X["rate"] = np.where(np.arange(len(X)) % 4 == 0, np.nan, 0.5 + (np.arange(len(X)) % 2))
-    encoder = EmbeddingEncoder(min_frequency=5, hidden_units=(8,), **FAST).fit(X, y)
+    gated = dict(FAST, min_column_gain=0.02)  # so that column_gains_ is measured
+    encoder = EmbeddingEncoder(min_frequency=5, hidden_units=(8,), **gated).fit(X, y)
     return encoder, X
 
 
@@ -39,6 +40,8 @@ def test_round_trip_encodes_identically(mixed, tmp_path):
     assert loaded.target_type_ == encoder.target_type_
     for a, b in zip(loaded.category_counts_, encoder.category_counts_):
         np.testing.assert_array_equal(a, b)
+    assert not np.isnan(encoder.column_gains_).all()
+    np.testing.assert_array_equal(loaded.column_gains_, encoder.column_gains_)
     np.testing.assert_array_equal(loaded.classes_, encoder.classes_)
     for a, b in zip(loaded.infrequent_categories_, encoder.infrequent_categories_):
         assert (a is None and b is None) or list(a) == list(b)
