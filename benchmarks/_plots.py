@@ -143,5 +143,12 @@ def plot_flight_embeddings(encoder, path):
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 5))
     for ax, feature in zip(axes, ["dest", "carrier"]):
-        encoder.plot_embeddings(feature, ax=ax, annotate=20)
+        gain = encoder.column_gains_[encoder.feature_names_in_.tolist().index(feature)]
+        if gain < (encoder.min_column_gain or 0.0):  # the gate left one vector
+            ax.set_axis_off()
+            ax.text(0.5, 0.5, f"{feature}: one vector for all categories\n"
+                    f"(its vectors lowered the validation loss by {100 * gain:.1f}%)",
+                    ha="center", va="center", transform=ax.transAxes)
+        else:
+            encoder.plot_embeddings(feature, ax=ax, annotate=20)
     _save(plt, fig, path)

@@ -43,7 +43,9 @@ TEXT_CANDIDATES = [
 #: The development suite's validation runs: (parameters tried, file stem under suite/).
 SUITE_CANDIDATES = [
     ("**the defaults** (`dims=\"auto\"` = `min(8, n)`, `min_frequency=5`, "
-     "`hidden_units=(64,)`)", "suite_validation"),
+     "`hidden_units=(64,)`, `min_column_gain=0.02`)", "suite_validation"),
+    ("the defaults without the column gate (`min_column_gain=None`); the rows below it "
+     "up to `cv=5` are without it too", "suite_validation_min_column_gain-None"),
     ("`min_frequency=2`", "suite_validation_min_frequency-2"),
     ("`min_frequency=1`", "suite_validation_min_frequency-1"),
     ("`dims=4`", "suite_validation_dims-4"),
@@ -55,6 +57,16 @@ SUITE_CANDIDATES = [
     ("`dims=1, hidden_units=()`", "suite_validation_dims-1_hidden_units"),
     ("`cv=5`", "suite_validation_cv-5"),
     ("`dims=2, min_frequency=1, cv=5`", "suite_validation_min_frequency-1_dims-2_cv-5"),
+    ("`min_column_gain=0.01`", "suite_validation_min_column_gain-0.01"),
+    ("`min_column_gain=0.05`", "suite_validation_min_column_gain-0.05"),
+    ("`min_column_gain=0.1`", "suite_validation_min_column_gain-0.1"),
+    ("`min_column_gain=0.02, dims=2, min_frequency=2`",
+     "suite_validation_min_column_gain-0.02_dims-2_min_frequency-2"),
+    ("`min_column_gain=0.05, dims=2, min_frequency=2`",
+     "suite_validation_min_column_gain-0.05_dims-2_min_frequency-2"),
+    ("`min_column_gain=0.05, dims=4`", "suite_validation_min_column_gain-0.05_dims-4"),
+    ("`min_column_gain=0.05, min_frequency=2`",
+     "suite_validation_min_column_gain-0.05_min_frequency-2"),
 ]
 #: The default benchmark's run with the vectors learned without y.
 WITHOUT_Y = "full_OneHotEncoder-EmbeddingEncoder-EmbeddingEncoder-without-y"
