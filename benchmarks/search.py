@@ -50,7 +50,7 @@ COLUMNS = [
 
 ENCODERS = {
     "EmbeddingEncoder": lambda: EmbeddingEncoder(random_state=0),
-    "TargetEncoder": lambda: TargetEncoder(),
+    "TargetEncoder": lambda: TargetEncoder(random_state=0),  # its folds shuffle
     "OneHotEncoder": lambda: OneHotEncoder(handle_unknown="ignore"),
 }
 
