@@ -43,7 +43,10 @@ TEXT_CANDIDATES = [
 #: The development suite's validation runs: (parameters tried, file stem under suite/).
 SUITE_CANDIDATES = [
     ("**the defaults** (`dims=\"auto\"` = `min(8, n)`, `min_frequency=5`, "
-     "`hidden_units=(64,)`, `min_column_gain=0.02`)", "suite_validation"),
+     "`hidden_units=(64,)`, `min_column_gain=0.02`, tables starting in ±0.001)",
+     "suite_validation"),
+    ("the defaults with the wide random start (±0.05); the rows below it are with it too",
+     "suite_validation_random-start-0.05"),
     ("the defaults without the column gate (`min_column_gain=None`); the rows below it "
      "up to `cv=5` are without it too", "suite_validation_min_column_gain-None"),
     ("`min_frequency=2`", "suite_validation_min_frequency-2"),

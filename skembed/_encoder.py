@@ -21,8 +21,8 @@ from sklearn.utils.validation import (
 )
 
 from ._initial import (
-    ONE_HOT, column_starts, given_tables, nothing_to_learn, per_column, scaled_to_random_start,
-    with_vector,
+    ONE_HOT, RANDOM_START, SUPERVISED_RANDOM_START, column_starts, given_tables, nothing_to_learn,
+    per_column, scaled_to_random_start, with_vector,
 )
 from . import _dask, _inspection
 from ._crossfit import cross_fitted
@@ -606,6 +606,10 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             min_improvement=0.0 if supervised else TARGET_FREE_MIN_IMPROVEMENT,
             gated=tuple(s is None and not p for s, p in zip(starts, pooled_columns)),
             min_column_gain=self.min_column_gain if supervised else None,
+            random_start=tuple(
+                SUPERVISED_RANDOM_START if supervised and not p else RANDOM_START
+                for p in pooled_columns
+            ),
         )
 
     def _check_dtype(self):

@@ -48,11 +48,18 @@ class NetworkSpec:
     # when they lower the validation loss by less than ``min_column_gain``.
     gated: tuple = ()
     min_column_gain: float | None = None
+    # Per column, the half-width of its table's uniform random start.
+    random_start: tuple = ()
 
     @property
     def pooled_columns(self):
         """Per column, whether its input is a cell whose token rows are averaged."""
         return tuple(self.pooled) or (False,) * len(self.dims)
+
+    @property
+    def random_starts(self):
+        """Per column, the half-width of its table's uniform random start."""
+        return tuple(self.random_start) or (RANDOM_START,) * len(self.dims)
 
     @property
     def class_indices(self):
@@ -497,11 +504,13 @@ def _reset(network, spec, seed, starts, frozen):
     def next_seed():
         return int(seeds.integers(2**31 - 1))
 
-    for lookup, start, frozen_rows in zip(network.lookups, starts, frozen):
+    for lookup, start, frozen_rows, width in zip(
+        network.lookups, starts, frozen, spec.random_starts
+    ):
         shape = tuple(lookup.embeddings.shape)
         values = np.array(  # a writable copy: older Keras gives a read-only view
             keras.ops.convert_to_numpy(
-                keras.initializers.RandomUniform(-RANDOM_START, RANDOM_START, seed=next_seed())(shape)
+                keras.initializers.RandomUniform(-width, width, seed=next_seed())(shape)
             )
         )
         if start is not None and start.given.any():

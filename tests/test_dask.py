@@ -275,9 +275,9 @@ def test_a_streamed_fit_judges_columns_as_the_in_memory_fit():
     X, y = _signal_and_noise()
     gains = []
     for X_fit, y_fit in [(X, y), _frame(X, y, 3)]:
-        encoder = EmbeddingEncoder(min_column_gain=0.02, **TRAIN).fit(X_fit, y_fit)
+        encoder = EmbeddingEncoder(min_column_gain=0.05, **TRAIN).fit(X_fit, y_fit)
         gains.append(encoder.column_gains_)
         assert len(np.unique(encoder.embeddings_[1], axis=0)) == 1  # the noise: constant
         assert len(np.unique(encoder.embeddings_[0], axis=0)) > 10
-    assert gains[1][0] > 0.02 > gains[1][1]
+    assert gains[1][0] > 0.05 > gains[1][1]
     np.testing.assert_allclose(gains[1], gains[0], atol=0.1)

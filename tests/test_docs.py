@@ -80,9 +80,11 @@ def test_benchmark_page_claims_hold(name):
         # Neighbours: embeddings best on every task.
         knn = s.loc["knn"].dropna()
         assert (knn.idxmax() if up else knn.idxmin()) == "EmbeddingEncoder"
-        # Trees: embeddings beat TargetEncoder; ordinal codes are better still.
+        # Trees: embeddings beat TargetEncoder; over 3 seeds ordinal codes are better still
+        # (in the one-seed run the embeddings edge them on flights' minutes).
         assert _better(s.loc["hgb", "EmbeddingEncoder"], s.loc["hgb", "TargetEncoder"], up)
-        assert _better(s.loc["hgb", "OrdinalEncoder"], s.loc["hgb", "EmbeddingEncoder"], up)
+        ordinal_ahead = _better(s.loc["hgb", "OrdinalEncoder"], s.loc["hgb", "EmbeddingEncoder"], up)
+        assert ordinal_ahead or (name, dataset, task) == ("default", "flights", "regression")
     # Linear: "about 0.017 AUC" behind one-hot on flights, "under 1%" on its minutes,
     # "3 to 4%" on hotel rates.
     linear = scores.xs("linear", level="model")
@@ -109,11 +111,11 @@ def test_benchmark_page_text_claims_hold():
 
 
 def test_parameters_page_epoch_claims_hold():
-    """'On flights training stops after 6 or 7 epochs, on hotel rates after about 30.'"""
-    default = pd.read_csv(RESULTS / "default.csv").query("encoder == 'EmbeddingEncoder'")
-    epochs = default.groupby("dataset")["epochs"].agg(["min", "max"])
-    assert epochs.loc["flights"].tolist() == [6, 7]
-    assert 25 <= epochs.loc["hotel_rates", "min"] <= epochs.loc["hotel_rates", "max"] <= 35
+    """'On flights training stops after 7 or 8 epochs, on hotel rates after 24 to 37.'"""
+    full = pd.read_csv(RESULTS / "full.csv").query("encoder == 'EmbeddingEncoder'")
+    epochs = full.groupby("dataset")["epochs"].agg(["min", "max"])
+    assert epochs.loc["flights"].tolist() == [7, 8]
+    assert epochs.loc["hotel_rates"].tolist() == [24, 37]
 
 
 def test_dask_page_claim_holds():
@@ -221,7 +223,7 @@ def test_benchmark_page_suite_candidate_claims_hold():
     assert won[narrow] <= won[defaults] and won[own] <= won[defaults]  # "win no more cells"
     assert won[crossed] < won[defaults]  # "wins fewer cells"
 
-    gated = "suite_validation"  # today's defaults: the gate at 0.02
+    gated = "suite_validation_random-start-0.05"  # the gate at 0.02, before the narrow start
     within = {stem: int((cells_of(stem)["shortfall"] <= 0.02).sum()) for stem in [defaults, gated]}
     won[gated] = int((cells_of(gated)["shortfall"] <= 0).sum())
     assert (f"from {won[defaults]} to {won[gated]}, and those within 2% from {within[defaults]} "
@@ -238,3 +240,52 @@ def test_benchmark_page_suite_candidate_claims_hold():
         other = pd.read_csv(selection / f"default_EmbeddingEncoder_validation{stem}.csv")
         assert ((other["score"] - gate["score"]) * sign < 0).sum() == worse
     assert "worse than the gate alone in 8 of 9 cells, and 0.05 in 4 of 9" in page
+
+
+def test_benchmark_page_random_start_claims_hold():
+    """The narrow random start against the wide one, on both seeds' validation splits."""
+    page = " ".join((DOCS / "benchmarks.md").read_text().split())
+
+    def cells_of(stem):
+        return pd.read_csv(RESULTS / "suite" / f"{stem}_cells.csv").set_index(["table", "model"])
+
+    def pct(value):
+        return f"{100 * value:.1f}%"
+
+    runs = {}
+    for seed in ["", "_seed1"]:
+        wide, narrow = cells_of(f"suite_validation{seed}_random-start-0.05"), cells_of(f"suite_validation{seed}")
+        runs[seed] = wide, narrow
+        assert narrow["shortfall"].mean() < wide["shortfall"].mean()
+    (wide, narrow), (wide1, narrow1) = runs[""], runs["_seed1"]
+    assert (f"mean shortfall goes from {pct(wide['shortfall'].mean())} to "
+            f"{pct(narrow['shortfall'].mean())} (seed 0; {pct(wide1['shortfall'].mean())} to "
+            f"{pct(narrow1['shortfall'].mean())} with seed 1)") in page  # fmt: skip
+    birds = [c.loc[("birds", "knn"), "shortfall"] for c in (wide, narrow, wide1, narrow1)]
+    assert (f"KNN cell from {pct(birds[0])} behind `TargetEncoder` to {pct(birds[1])} "
+            f"({pct(birds[2])} to {pct(birds[3])} with seed 1)") in page  # fmt: skip
+    laptop = [c.loc[("laptop_sales", "knn"), "shortfall"] for c in (wide, narrow)]
+    assert f"KNN cell from {pct(laptop[0])} behind to {pct(-laptop[1])} ahead" in page
+
+    def counts(c):
+        return int((c["shortfall"] <= 0).sum()), int((c["shortfall"] <= 0.02).sum())
+
+    (w0, w2), (n0, n2), (v0, v2), (m0, m2) = map(counts, (wide, narrow, wide1, narrow1))
+    assert (f"go from {w0} to {n0} ({v0} to {m0} with seed 1), those within 2% from {w2} to "
+            f"{n2} ({v2} to {m2})") in page  # fmt: skip
+    # The default benchmark's validation split: the narrow start against the wide one.
+    selection = RESULTS / "selection"
+    wide = pd.read_csv(selection / "default_EmbeddingEncoder_validation_min_column_gain-0.02.csv")
+    narrow = pd.read_csv(selection / "default_EmbeddingEncoder_validation.csv")
+    up = np.where(wide["metric"] == "roc_auc", 1, -1)
+    gain = (narrow["score"] - wide["score"]) * up
+    assert (gain > 0).sum() == 3 and set(narrow.loc[gain > 0, "model"]) == {"knn"}
+    assert (gain < 0).sum() == 6
+    auc = wide["metric"] == "roc_auc"
+    assert round(100 * -gain[auc].min(), 2) == 0.22
+    assert round(100 * (-gain[~auc] / wide["score"][~auc]).max(), 1) == 0.7
+    hgb = (wide["dataset"] == "hotel_rates") & (wide["model"] == "hgb")
+    flights = auc & (wide["model"] == "linear")
+    for frame in (wide, narrow):
+        assert f"{frame.loc[hgb, 'score'].iloc[0]:.2f}" in page
+        assert f"{frame.loc[flights, 'score'].iloc[0]:.4f}" in page

@@ -1,6 +1,7 @@
 """The training world: row-wise Adam, epoch batching, and networks reused across fits."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 tf = pytest.importorskip("tensorflow")
@@ -204,3 +205,21 @@ def test_a_fit_without_y_scores_each_row_against_its_group_alone():
     alone = np.array([[0, 0, 0], [1, 1, 1]], dtype=np.int32)
     np.testing.assert_allclose(losses(np.repeat(alone[:1], 3, axis=0)), 0.0, atol=1e-6)
     assert (losses(alone) > 0).all()
+
+
+def test_plain_columns_fitted_on_y_start_narrow_and_token_columns_wide():
+    """A learning rate of ~0 leaves each table where it started."""
+    from skembed import EmbeddingEncoder
+    from skembed._initial import RANDOM_START, SUPERVISED_RANDOM_START
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"id": rng.integers(0, 40, 400).astype(str),
+                      "words": rng.choice(["red fox", "blue cat", "red cat"], 400)})  # fmt: skip
+    y = rng.integers(0, 2, 400)
+    encoder = EmbeddingEncoder(
+        analyzer={"words": "word"}, learning_rate=1e-9, epochs=1, n_iter_no_change=None,
+        min_frequency=1, min_column_gain=None, random_state=0,
+    ).fit(X, y)  # fmt: skip
+    plain, tokens = (np.abs(table).max() for table in encoder.embeddings_)
+    assert SUPERVISED_RANDOM_START / 2 < plain <= SUPERVISED_RANDOM_START * 1.01
+    assert RANDOM_START / 2 < tokens <= RANDOM_START * 1.01
