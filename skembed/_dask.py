@@ -23,6 +23,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
+from ._spec import UNKNOWN_SHARE, network_spec
+
 
 def is_dask_collection(X):
     """Whether X is a Dask collection (a DataFrame, Series or array), without importing Dask."""
@@ -205,8 +207,6 @@ def fit(encoder, X, y):
         # The client holds the validation rows: a share, up to a number that
         # measures the loss closely enough on any table.
         hold_out = min(encoder.validation_fraction, MAX_VALIDATION_ROWS / n_rows)
-    from ._encoder import UNKNOWN_SHARE
-
     # Each epoch trains in rounds; a round takes one random slice of every partition,
     # so that its batches mix all partitions, however the table is ordered (by date,
     # say), as an in-memory fit's shuffle does.
@@ -267,7 +267,10 @@ def fit(encoder, X, y):
 
     from ._training import train_on_chunks
 
-    spec = encoder._network_spec(vocabularies, dims, hidden_units, target, starts)
+    spec = network_spec(
+        encoder.get_params(deep=False), [len(v) + 1 for v in vocabularies], dims, hidden_units,
+        target, starts,
+    )
     encoder._network_seed = network_seed
     tables, history, gains = train_on_chunks(spec, chunks, n_slices, validation, network_seed)
     return encoder._store_fit(

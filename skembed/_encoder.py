@@ -21,11 +21,12 @@ from sklearn.utils.validation import (
 )
 
 from ._initial import (
-    ONE_HOT, RANDOM_START, SUPERVISED_RANDOM_START, column_starts, given_tables, nothing_to_learn,
-    per_column, scaled_to_random_start, with_vector,
+    ONE_HOT, column_starts, given_tables, nothing_to_learn, per_column, scaled_to_random_start,
+    with_vector,
 )
 from . import _dask, _inspection
 from ._crossfit import cross_fitted
+from ._spec import UNKNOWN_SHARE, network_spec
 from ._targets import COOCCURRENCE, check_cooccurring, no_target, prepare_target
 from ._tokens import (
     ANALYZERS, check_analyzer, check_some_frequent, distinct_vectors, pool, row_counts,
@@ -33,18 +34,8 @@ from ._tokens import (
 )
 from ._vocabulary import UNKNOWN, Vocabulary, unique_sorted
 
-#: Share of training values (per column) relabelled as unknown so that the
-#: unknown row of every table is learned, not left at its initialization.
-UNKNOWN_SHARE = 0.01
-
 #: Widest embedding that ``dims="auto"`` gives a column.
 MAX_AUTO_DIM = 8
-#: Early stopping of a fit without y: an epoch improves on the best validation
-#: loss only if it lowers it by at least this share (0.1%). Without it, the
-#: co-occurrence loss kept falling by a few hundredths of a percent an epoch
-#: up to the 100-epoch cap on hotel rates; with it, fits stop after 34 to 38
-#: epochs on flights and 68 to 85 on hotel rates.
-TARGET_FREE_MIN_IMPROVEMENT = 1e-3
 
 
 def auto_dim(n_categories):
@@ -570,7 +561,10 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
 
         from ._training import train_embeddings
 
-        spec = self._network_spec(vocabularies, dims, hidden_units, target, starts, pooled)
+        spec = network_spec(
+            self.get_params(deep=False), [len(v) + 1 for v in vocabularies], dims, hidden_units,
+            target, starts, pooled,
+        )
         drawn = int(rng.randint(2**31 - 1))
         # Kept for cross fitting, whose folds start their tables where these started.
         self._network_seed = drawn if network_seed is None else network_seed
@@ -581,36 +575,6 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         if target.loss == COOCCURRENCE:
             scaled_to_random_start(tables, [np.append(t, True) for t in trained], starts)
         return tables, trained, history, gains
-
-    def _network_spec(self, vocabularies, dims, hidden_units, target, starts, pooled=()):
-        """The network to train: tables, widths, layers, output and schedule."""
-        from ._training import NetworkSpec
-
-        pooled_columns = [p is not None for p in pooled] or [False] * len(dims)
-        supervised = target.loss != COOCCURRENCE
-        return NetworkSpec(
-            table_sizes=[len(v) + 1 for v in vocabularies],
-            dims=dims,
-            hidden_units=hidden_units,
-            dropout=float(self.dropout),
-            pooled=tuple(p is not None for p in pooled),
-            n_outputs=target.n_outputs,
-            activation=target.activation,
-            loss=target.loss,
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            learning_rate=float(self.learning_rate),
-            n_iter_no_change=self.n_iter_no_change,
-            verbose=self.verbose,
-            # Without y, the loss falls by ever smaller steps for many epochs.
-            min_improvement=0.0 if supervised else TARGET_FREE_MIN_IMPROVEMENT,
-            gated=tuple(s is None and not p for s, p in zip(starts, pooled_columns)),
-            min_column_gain=self.min_column_gain if supervised else None,
-            random_start=tuple(
-                SUPERVISED_RANDOM_START if supervised and not p else RANDOM_START
-                for p in pooled_columns
-            ),
-        )
 
     def _check_dtype(self):
         try:

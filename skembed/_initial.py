@@ -13,17 +13,10 @@ import numpy as np
 import pandas as pd
 
 from ._inspection import own_vectors, read_vectors
+from ._spec import RANDOM_START
 from ._vocabulary import UNKNOWN
 
 ONE_HOT = "one_hot"
-#: A table's rows start uniform in [-RANDOM_START, RANDOM_START].
-RANDOM_START = 0.05
-#: A plain column fitted on y starts far narrower: a rare category's vector
-#: moves little from its start, and a wide random start stays in it as noise
-#: that a neighbours model, after standardizing, reads as signal. Token
-#: columns (whose cells pool many rows) and fits without y keep RANDOM_START.
-SUPERVISED_RANDOM_START = 0.001
-
 
 @dataclass
 class Start:

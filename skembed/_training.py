@@ -14,57 +14,12 @@ search candidate, a refit) only draws fresh weights and runs.
 import collections
 import threading
 import types
-from dataclasses import dataclass
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from ._initial import RANDOM_START
 from ._targets import COOCCURRENCE
-
-
-@dataclass(frozen=True)
-class NetworkSpec:
-    """What the network looks like and how it is trained."""
-
-    table_sizes: list  # rows of each column's embedding table
-    dims: list  # width of each column's embedding
-    hidden_units: tuple
-    dropout: float
-    n_outputs: int
-    activation: str
-    loss: str
-    epochs: int
-    batch_size: int
-    learning_rate: float
-    n_iter_no_change: int | None
-    verbose: int
-    pooled: tuple = ()  # per column, whether it is a token column (none if empty)
-    # Early stopping counts an epoch as an improvement only if it lowers the
-    # best loss by at least this share of it.
-    min_improvement: float = 0.0
-    # Per column, whether its vectors may be replaced by one constant vector
-    # when they lower the validation loss by less than ``min_column_gain``.
-    gated: tuple = ()
-    min_column_gain: float | None = None
-    # Per column, the half-width of its table's uniform random start.
-    random_start: tuple = ()
-
-    @property
-    def pooled_columns(self):
-        """Per column, whether its input is a cell whose token rows are averaged."""
-        return tuple(self.pooled) or (False,) * len(self.dims)
-
-    @property
-    def random_starts(self):
-        """Per column, the half-width of its table's uniform random start."""
-        return tuple(self.random_start) or (RANDOM_START,) * len(self.dims)
-
-    @property
-    def class_indices(self):
-        """Whether y holds class indices (one per sample) rather than a column per output."""
-        return self.loss.startswith("sparse")
 
 
 def train_embeddings(spec, rows, y, train, val, seed, starts=None, pooled=None):

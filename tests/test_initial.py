@@ -101,7 +101,8 @@ def test_frozen_given_rows_are_bit_identical_and_the_others_learned(frame, dtype
 def test_training_never_moves_frozen_rows():
     """The network itself holds frozen rows still (fit then restores full precision)."""
     from skembed._initial import Start
-    from skembed._training import NetworkSpec, train_embeddings
+    from skembed._spec import NetworkSpec
+    from skembed._training import train_embeddings
 
     rng = np.random.default_rng(0)
     rows = rng.integers(0, 6, size=(500, 1)).astype(np.int32)

@@ -10,6 +10,7 @@ keras = pytest.importorskip("keras")
 from conftest import make_frame  # noqa: E402
 
 from skembed import _training  # noqa: E402
+from skembed._spec import NetworkSpec  # noqa: E402
 from skembed._training import _RowwiseAdam, epoch_batches  # noqa: E402
 
 ROWS, WIDTH = 6, 3
@@ -185,7 +186,7 @@ def test_a_fit_without_y_scores_each_row_against_its_group_alone():
     rng = np.random.default_rng(0)
     group = _training.NEGATIVE_GROUP
     rows = rng.integers(0, 20, size=(group + 44, 3)).astype(np.int32)
-    spec = _training.NetworkSpec(
+    spec = NetworkSpec(
         table_sizes=[21, 21, 21], dims=[4, 4, 4], hidden_units=(8,), dropout=0.0,
         n_outputs=0, activation="linear", loss=no_target(1).loss, epochs=1, batch_size=512,
         learning_rate=1e-3, n_iter_no_change=None, verbose=0,
@@ -210,7 +211,7 @@ def test_a_fit_without_y_scores_each_row_against_its_group_alone():
 def test_plain_columns_fitted_on_y_start_narrow_and_token_columns_wide():
     """A learning rate of ~0 leaves each table where it started."""
     from skembed import EmbeddingEncoder
-    from skembed._initial import RANDOM_START, SUPERVISED_RANDOM_START
+    from skembed._spec import RANDOM_START, SUPERVISED_RANDOM_START
 
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"id": rng.integers(0, 40, 400).astype(str),

@@ -140,14 +140,14 @@ def test_tables_end_at_the_spread_of_a_random_start(grouped):
 
 
 def test_early_stopping_without_y_needs_a_large_enough_gain(monkeypatch):
-    import skembed._encoder
+    import skembed._spec
 
     X = grouped_table(n=2000)
     params = dict(n_iter_no_change=1, batch_size=16, epochs=10, random_state=0)
-    monkeypatch.setattr(skembed._encoder, "TARGET_FREE_MIN_IMPROVEMENT", 0.5)
+    monkeypatch.setattr(skembed._spec, "TARGET_FREE_MIN_IMPROVEMENT", 0.5)
     demanding = EmbeddingEncoder(**params).fit(X)
     assert len(demanding.history_["loss"]) == 2  # the second epoch gains less than half
-    monkeypatch.setattr(skembed._encoder, "TARGET_FREE_MIN_IMPROVEMENT", 0.0)
+    monkeypatch.setattr(skembed._spec, "TARGET_FREE_MIN_IMPROVEMENT", 0.0)
     assert len(EmbeddingEncoder(**params).fit(X).history_["loss"]) > 2
 
 
