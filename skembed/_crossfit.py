@@ -25,8 +25,10 @@ from sklearn.model_selection import KFold, StratifiedKFold, check_cv
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import _num_samples
 
+from ._settings import analyzers as column_analyzers
 from ._targets import typed_target
 from ._tokens import encode_column, row_counts
+from ._vocabulary import infrequent_masks
 
 
 def cross_fitted(encoder, X, y):
@@ -122,13 +124,16 @@ def _check_one_hot_folds(encoder, X, fold_rows):
         return
     columns = encoder._check_X(X, reset=False)
     names = encoder._feature_names()
-    analyzers = encoder._analyzers(names)
+    analyzers = column_analyzers(encoder.analyzer, names)
     for i in one_hot:
         vocabulary = encoder._vocabularies[i]
         codes, tokens = encode_column(columns[i], analyzers[i], vocabulary, names[i])
         for rows in [np.arange(len(codes)), *fold_rows]:
             counts = row_counts(codes[rows], tokens, len(vocabulary))
-            if encoder._infrequent_masks([counts], len(rows))[0].any():
+            rare = infrequent_masks(
+                [counts], len(rows), encoder.min_frequency, encoder.max_categories
+            )
+            if rare[0].any():
                 raise ValueError(
                     f"cv cannot cross-fit the one-hot column {names[i]!r} with "
                     f"min_frequency={encoder.min_frequency!r}: some of its categories are "

@@ -23,6 +23,9 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
+from sklearn.utils.validation import _check_feature_names_in
+
+from ._settings import fit_settings, widths
 from ._spec import UNKNOWN_SHARE, network_spec
 
 
@@ -159,19 +162,18 @@ def fit(encoder, X, y):
     """Fit ``encoder`` on a Dask DataFrame and its Dask target; return the encoder."""
     import dask
 
-    from ._vocabulary import Vocabulary, unique_sorted
+    from ._vocabulary import Vocabulary, infrequent_masks, unique_sorted
 
     X = _dataframe(X, "fit")
     y = _aligned_target(y, X)
     _refuse_what_cannot_stream(encoder)
     encoder._forget_fit()
-    encoder._check_dtype()
-    hidden_units = encoder._checked_hidden_units()
     names = list(X.columns)
     encoder.n_features_in_ = len(names)
     if all(isinstance(n, str) for n in names):
         encoder.feature_names_in_ = np.asarray(names, dtype=object)
-    names = encoder._feature_names()
+    names = list(_check_feature_names_in(encoder, None))
+    settings = fit_settings(encoder.get_params(deep=False), names)
 
     # 1. On the cluster: each column's categories and counts, and the target's summary.
     # split_out=1: the partial counts are combined in a tree, never shuffled between
@@ -193,9 +195,9 @@ def fit(encoder, X, y):
     if n_rows == 0:
         raise ValueError("The Dask DataFrame has no rows; at least one sample is required.")
     target = _target_of(encoder, summary)
-    infrequent = encoder._infrequent_masks(counts, n_rows)
+    infrequent = infrequent_masks(counts, n_rows, encoder.min_frequency, encoder.max_categories)
     starts = [None] * len(names)
-    dims = encoder._resolve_dims(vocabularies, names, starts)
+    dims = widths(settings, vocabularies, starts)
 
     # 2. On the cluster: every partition coded, its validation and relabelled rows drawn.
     from sklearn.utils import check_random_state
@@ -268,8 +270,8 @@ def fit(encoder, X, y):
     from ._training import train_on_chunks
 
     spec = network_spec(
-        encoder.get_params(deep=False), [len(v) + 1 for v in vocabularies], dims, hidden_units,
-        target, starts,
+        encoder.get_params(deep=False), [len(v) + 1 for v in vocabularies], dims,
+        settings.hidden_units, target, starts,
     )
     encoder._network_seed = network_seed
     tables, history, gains = train_on_chunks(spec, chunks, n_slices, validation, network_seed)

@@ -21,34 +21,18 @@ from sklearn.utils.validation import (
 )
 
 from ._initial import (
-    ONE_HOT, column_starts, given_tables, nothing_to_learn, per_column, scaled_to_random_start,
-    with_vector,
+    column_starts, given_tables, nothing_to_learn, scaled_to_random_start, with_vector,
 )
 from . import _dask, _inspection
 from ._crossfit import cross_fitted
+from ._settings import ONE_HOT, analyzers, fit_settings, widths
 from ._spec import UNKNOWN_SHARE, network_spec
 from ._targets import COOCCURRENCE, check_cooccurring, no_target, prepare_target
 from ._tokens import (
     ANALYZERS, check_analyzer, check_some_frequent, distinct_vectors, pool, row_counts,
     same_bag_cells, split_cells, token_categories,
 )
-from ._vocabulary import UNKNOWN, Vocabulary, unique_sorted
-
-#: Widest embedding that ``dims="auto"`` gives a column.
-MAX_AUTO_DIM = 8
-
-
-def auto_dim(n_categories):
-    """Embedding width for a column of ``n_categories`` under ``dims="auto"``.
-
-    :data:`MAX_AUTO_DIM` numbers, or one per category for a column with fewer.
-    Chosen on the benchmark's validation splits: narrow tables serve
-    distance-based and tree models downstream better than rules that grow
-    with the cardinality (fast.ai's ``1.6 * n ** 0.56``, capped at 30, was the
-    earlier default), and halve the output.
-    """
-    return int(min(MAX_AUTO_DIM, max(1, n_categories)))
-
+from ._vocabulary import UNKNOWN, Vocabulary, infrequent_masks, unique_sorted
 
 class EmbeddingEncoder(TransformerMixin, BaseEstimator):
     """Encode categorical columns as learned dense vectors (entity embeddings).
@@ -406,18 +390,16 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         full fit's did), and skips the checks that its rows may fail where all
         rows pass: explicit categories matching some value, and a token column
         having a frequent token."""
-        self._check_dtype()
-        hidden_units = self._checked_hidden_units()
         warm = self.warm_start and hasattr(self, "embeddings_")
         if not warm:
             self._forget_fit()  # so that a fit that fails leaves no half-fitted encoder
         columns = self._check_X(X, reset=not warm)
         names = self._feature_names()
+        settings = fit_settings(self.get_params(deep=False), names)
 
-        analyzers = self._analyzers(names)
         bags = [
-            None if analyzer is None else split_cells(column, analyzer, name)
-            for column, analyzer, name in zip(columns, analyzers, names)
+            None if s.analyzer is None else split_cells(column, s.analyzer, s.name)
+            for column, s in zip(columns, settings.columns)
         ]
         vocabularies = self._fit_vocabularies(columns, names, bags)
         if warm:
@@ -455,15 +437,17 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             row_counts(codes[:, i], column_tokens, len(vocabulary))
             for i, (column_tokens, vocabulary) in enumerate(zip(tokens, vocabularies))
         ]
-        infrequent = self._infrequent_masks(counts, len(codes))
-        starts = column_starts(self, vocabularies, names, infrequent, warm)
+        infrequent = infrequent_masks(counts, len(codes), self.min_frequency, self.max_categories)
+        starts = column_starts(
+            settings, vocabularies, infrequent, self.embeddings_ if warm else None
+        )
         for bag, rare, count, vocabulary, name in zip(
             bags, infrequent, counts, vocabularies, names
         ):
             # Not in a cross-fitting fold: its rows may be too few where all are not.
             if bag is not None and not fold:
                 check_some_frequent(rare, count, vocabulary, name)
-        dims = self._resolve_dims(vocabularies, names, starts)
+        dims = widths(settings, vocabularies, starts)
 
         given_only = nothing_to_learn(y, starts, infrequent)
         target = None
@@ -478,8 +462,8 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             gains = np.full(len(vocabularies), np.nan)
         else:
             tables, trained, history, gains = self._train(
-                codes, tokens, target, vocabularies, infrequent, starts, dims, hidden_units,
-                network_seed,
+                codes, tokens, target, vocabularies, infrequent, starts, dims,
+                settings.hidden_units, network_seed,
             )
         return self._store_fit(
             vocabularies, tables, trained, starts, dims, infrequent, counts, target, history,
@@ -576,27 +560,8 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             scaled_to_random_start(tables, [np.append(t, True) for t in trained], starts)
         return tables, trained, history, gains
 
-    def _check_dtype(self):
-        try:
-            is_float = np.dtype(self.dtype).kind == "f"
-        except TypeError:
-            is_float = False
-        if not is_float:
-            raise ValueError(f"dtype must be a numpy float dtype, got {self.dtype!r}")
-
-    def _checked_hidden_units(self):
-        units = tuple(self.hidden_units)
-        if not all(isinstance(u, Integral) and u >= 1 for u in units):
-            raise ValueError(
-                f"hidden_units must be a tuple of positive ints, got {self.hidden_units!r}"
-            )
-        return tuple(int(u) for u in units)
-
     def _analyzers(self, names):
-        analyzers = per_column(self.analyzer, names, "analyzer", None)
-        for analyzer, name in zip(analyzers, names):
-            check_analyzer(analyzer, name)
-        return analyzers
+        return analyzers(self.analyzer, names)
 
     def _fit_vocabularies(self, columns, names, bags):
         """Each column's vocabulary: its categories, or a token column's tokens."""
@@ -605,11 +570,6 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
                 Vocabulary(unique_sorted(c, n) if b is None else token_categories(b, n))
                 for c, n, b in zip(columns, names, bags)
             ]
-        if len(self.categories) != len(columns):
-            raise ValueError(
-                f"categories has {len(self.categories)} entries but X has "
-                f"{len(columns)} columns; give one array-like per column."
-            )
         vocabularies = []
         for given, name, bag in zip(self.categories, names, bags):
             values = np.array(given)
@@ -623,51 +583,6 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             except ValueError as error:
                 raise ValueError(f"categories for column {name!r}: {error}") from None
         return vocabularies
-
-    def _infrequent_masks(self, counts, n_samples):
-        """Per column, its infrequent categories: by ``min_frequency``, then
-        ``max_categories``, as OneHotEncoder chooses them."""
-        threshold = self.min_frequency
-        if isinstance(threshold, RealNotInt):
-            threshold = threshold * n_samples
-        masks = []
-        for count in counts:
-            rare = np.zeros(len(count), dtype=bool) if threshold is None else count < threshold
-            # The vectors left: the frequent categories' and the shared one.
-            kept = len(count) - rare.sum() + 1
-            if self.max_categories is not None and kept > self.max_categories:
-                keep = self.max_categories - 1
-                rare[np.argsort(count, kind="mergesort")[: len(count) - keep]] = True
-            masks.append(rare)
-        return masks
-
-    def _resolve_dims(self, vocabularies, names, starts):
-        """Each column's width: its starting table's, else ``dims``' or the auto rule."""
-        if isinstance(self.dims, list):
-            if len(self.dims) != len(vocabularies):
-                raise ValueError(
-                    f"dims has {len(self.dims)} entries but X has {len(vocabularies)} columns"
-                )
-            asked = list(self.dims)
-        else:
-            asked = per_column(self.dims, names, "dims", "auto")
-        dims = []
-        for wanted, vocabulary, start, name in zip(asked, vocabularies, starts, names):
-            if wanted != "auto" and not (
-                isinstance(wanted, Integral) and not isinstance(wanted, bool) and wanted >= 1
-            ):
-                raise ValueError(f"every entry of dims must be a positive int, got {self.dims!r}")
-            if start is None:
-                dims.append(auto_dim(len(vocabulary)) if wanted == "auto" else int(wanted))
-            elif wanted in ("auto", start.width):
-                dims.append(start.width)
-            else:
-                raise ValueError(
-                    f"dims asks {wanted} for column {name!r}, but its starting table "
-                    "(from initial_embeddings, or the previous fit with warm_start=True) "
-                    f"has width {start.width}; leave dims at 'auto' for that column"
-                )
-        return dims
 
     def _split(self, n_samples, rng):
         """Indices of the training rows, and of the validation rows or None."""

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._inspection import own_vectors, read_vectors
+from ._inspection import own_rows, read_vectors
+from ._settings import ONE_HOT
 from ._spec import RANDOM_START
 from ._vocabulary import UNKNOWN
 
-ONE_HOT = "one_hot"
 
 @dataclass
 class Start:
@@ -162,66 +162,29 @@ def previous_start(table, own, n_categories):
     return Start(start, given, frozen=np.zeros_like(given))
 
 
-def per_column(value, names, parameter, default):
-    """Resolve a parameter given for all columns or as a dict by name or position."""
-    if not isinstance(value, dict):
-        return [value] * len(names)
-    resolved = [default] * len(names)
-    for key, entry in value.items():
-        if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
-            if not 0 <= key < len(names):
-                raise ValueError(
-                    f"{parameter} names column position {key}, but X has {len(names)} columns"
-                )
-            resolved[int(key)] = entry
-        elif key in names:
-            resolved[names.index(key)] = entry
-        else:
-            raise ValueError(
-                f"{parameter} names a column that X does not have: {key!r}; the columns "
-                f"are {list(names)}"
-            )
-    return resolved
-
-
-def column_starts(encoder, vocabularies, names, infrequent, warm):
-    """Each column's :class:`Start` (None: all rows random), from ``encoder``'s parameters.
+def column_starts(settings, vocabularies, infrequent, previous=None):
+    """Each column's :class:`Start` (None: all rows random), from its settings.
 
     ``infrequent`` is narrowed in place: a category with a given vector is not
     infrequent (but a one-hot table's given rows follow ``min_frequency``).
-    With ``warm``, the fitted ``encoder``'s tables are where columns continue.
+    ``previous`` (a warm start) holds the previous fit's tables, where the
+    columns continue.
     """
-    if encoder.initial_embeddings is None or encoder.initial_embeddings == ONE_HOT:
-        given = [encoder.initial_embeddings] * len(names)
-    else:
-        given = per_column(encoder.initial_embeddings, names, "initial_embeddings", None)
-    trainable = per_column(encoder.trainable, names, "trainable", True)
     starts = []
-    for i, (vectors, vocabulary, rare, name) in enumerate(
-        zip(given, vocabularies, infrequent, names)
+    for i, (column, vocabulary, rare) in enumerate(
+        zip(settings.columns, vocabularies, infrequent)
     ):
-        if not isinstance(trainable[i], (bool, np.bool_)):
-            raise ValueError(
-                f"trainable must be a bool or a dict of bools, got {trainable[i]!r} "
-                f"for column {name!r}"
-            )
+        name, vectors = column.name, column.initial
         if vectors is None:
             start = None
         elif isinstance(vectors, str) and vectors == ONE_HOT:
             start = one_hot_start(rare)
         else:
             start = given_start(vectors, vocabulary, name)
-        if start is not None and not trainable[i]:
+        if start is not None and not column.trainable:
             start.frozen = start.given.copy()
-        elif not trainable[i] and (
-            isinstance(encoder.trainable, dict) or all(g is None for g in given)
-        ):
-            raise ValueError(
-                f"trainable=False for column {name!r}, but initial_embeddings gives it "
-                "no vectors to keep: only given vectors can be frozen"
-            )
-        if warm:
-            start = _continued(encoder, i, start, vocabulary, name)
+        if previous is not None:
+            start = _continued(previous[i], start, vocabulary, name)
         if start is not None and start.one_hot:
             # As in OneHotEncoder: infrequent categories share the last column.
             rare_rows = np.append(rare, False)
@@ -237,10 +200,10 @@ def column_starts(encoder, vocabularies, names, infrequent, warm):
         starts.append(start)
     return starts
 
-def _continued(encoder, i, start, vocabulary, name):
-    """Warm start: column ``i`` starts from the previous fit's rows where it had them."""
-    own = own_vectors(encoder, i)
-    previous = previous_start(encoder.embeddings_[i], own, len(vocabulary))
+
+def _continued(table, start, vocabulary, name):
+    """Warm start: a column starts from the previous fit's ``table`` where it had rows."""
+    previous = previous_start(table, own_rows(table), len(vocabulary))
     if start is None:
         return previous
     if start.width != previous.width:
@@ -253,6 +216,7 @@ def _continued(encoder, i, start, vocabulary, name):
     start.table[use] = previous.table[use]
     start.given |= use
     return start
+
 
 def nothing_to_learn(y, starts, infrequent):
     """Whether every table is given and frozen, so that fit trains nothing.

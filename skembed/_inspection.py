@@ -8,11 +8,15 @@ import pandas as pd
 
 
 def own_vectors(encoder, i):
-    """Mask of the categories of column ``i`` that have a vector of their own.
+    """Mask of the categories of column ``i`` that have a vector of their own."""
+    return own_rows(encoder.embeddings_[i])
+
+
+def own_rows(table):
+    """Mask of a fitted table's categories that have a vector of their own.
 
     Infrequent and untrained categories hold a copy of the unknown row.
     """
-    table = encoder.embeddings_[i]
     return (table[:-1] != table[-1]).any(axis=1)
 
 

@@ -9,6 +9,8 @@ belongs to ``categories[i]``; the last row, ``n``, is shared by unknown values
 datetimes and timedeltas, which keep their dtype).
 """
 
+from numbers import Integral, Real
+
 import numpy as np
 import pandas as pd
 
@@ -25,6 +27,25 @@ def _hashable(values):
     if getattr(values, "dtype", None) == np.float16:
         return values.astype(np.float32)
     return values
+
+
+def infrequent_masks(counts, n_samples, min_frequency, max_categories):
+    """Per column, which categories are infrequent, from their ``counts``: by
+    ``min_frequency`` (a count, or a share of ``n_samples``), then
+    ``max_categories``, as OneHotEncoder chooses them."""
+    threshold = min_frequency
+    if isinstance(threshold, Real) and not isinstance(threshold, Integral):
+        threshold = threshold * n_samples
+    masks = []
+    for count in counts:
+        rare = np.zeros(len(count), dtype=bool) if threshold is None else count < threshold
+        # The vectors left: the frequent categories' and the shared one.
+        kept = len(count) - rare.sum() + 1
+        if max_categories is not None and kept > max_categories:
+            keep = max_categories - 1
+            rare[np.argsort(count, kind="mergesort")[: len(count) - keep]] = True
+        masks.append(rare)
+    return masks
 
 
 def unique_sorted(column, name):

@@ -15,7 +15,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder
 
 from skembed import EmbeddingEncoder
-from skembed._encoder import MAX_AUTO_DIM, auto_dim
+from skembed._settings import MAX_AUTO_DIM, auto_dim
 
 
 def category_row(encoder, i, value):

@@ -32,13 +32,15 @@ FAST = dict(epochs=3, batch_size=64, random_state=0, min_column_gain=None)
 def _table(n=240, seed=0):
     """Three kinds of column and four targets that depend on them."""
     rng = np.random.default_rng(seed)
-    city = rng.choice(["Paris", "Lyon", "Nice", "Lille", "Brest", "Metz"], n, p=[.3, .2, .2, .15, .1, .05])
+    cities = ["Paris", "Lyon", "Nice", "Lille", "Brest", "Metz"]
+    city = rng.choice(cities, n, p=[0.3, 0.2, 0.2, 0.15, 0.1, 0.05])
     shop = rng.integers(0, 15, n)
     words = np.array(["red", "green", "blue", "small", "large", "cheap", "fine"])
     note = [" ".join(rng.choice(words, rng.integers(1, 4))) for _ in range(n)]
     X = pd.DataFrame({"city": city, "shop": shop, "note": note})
     X.loc[rng.random(n) < 0.05, "city"] = None
-    effect = X["city"].isin(["Paris", "Nice"]).to_numpy() + (shop % 3 == 0) + X["note"].str.contains("red")
+    red = X["note"].str.contains("red").to_numpy()
+    effect = X["city"].isin(["Paris", "Nice"]).to_numpy() + (shop % 3 == 0) + red
     noise = rng.normal(0, 0.5, n)
     targets = {
         "binary": (effect + noise > 1).astype(int),
