@@ -23,8 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
-from sklearn.utils.validation import _check_feature_names_in
-
+from ._fitting import Fitted, finished, row_maps
 from ._settings import fit_settings, widths
 from ._spec import UNKNOWN_SHARE, network_spec
 
@@ -158,22 +157,23 @@ CHUNK_ROWS = 2**19
 TARGET_VALUES_CAP = 1000
 
 
-def fit(encoder, X, y):
-    """Fit ``encoder`` on a Dask DataFrame and its Dask target; return the encoder."""
+def fit_input(X, y, params, warm):
+    """X and y checked for a Dask fit: a Dask DataFrame, its aligned target,
+    and nothing asked for that a Dask fit cannot do yet."""
+    X = _dataframe(X, "fit")
+    y = _aligned_target(y, X)
+    _refuse_what_cannot_stream(params, warm)
+    return X, y
+
+
+def fit(params, X, y, names):
+    """Fit on a Dask DataFrame and its Dask target (see :func:`fit_input`), whose
+    columns the encoder calls ``names``; return a :class:`~skembed._fitting.Fitted`."""
     import dask
 
     from ._vocabulary import Vocabulary, infrequent_masks, unique_sorted
 
-    X = _dataframe(X, "fit")
-    y = _aligned_target(y, X)
-    _refuse_what_cannot_stream(encoder)
-    encoder._forget_fit()
-    names = list(X.columns)
-    encoder.n_features_in_ = len(names)
-    if all(isinstance(n, str) for n in names):
-        encoder.feature_names_in_ = np.asarray(names, dtype=object)
-    names = list(_check_feature_names_in(encoder, None))
-    settings = fit_settings(encoder.get_params(deep=False), names)
+    settings = fit_settings(params, names)
 
     # 1. On the cluster: each column's categories and counts, and the target's summary.
     # split_out=1: the partial counts are combined in a tree, never shuffled between
@@ -194,21 +194,21 @@ def fit(encoder, X, y):
     n_rows = int(counts[0].sum())
     if n_rows == 0:
         raise ValueError("The Dask DataFrame has no rows; at least one sample is required.")
-    target = _target_of(encoder, summary)
-    infrequent = infrequent_masks(counts, n_rows, encoder.min_frequency, encoder.max_categories)
+    target = _target_of(params["target_type"], summary)
+    infrequent = infrequent_masks(counts, n_rows, params["min_frequency"], params["max_categories"])
     starts = [None] * len(names)
     dims = widths(settings, vocabularies, starts)
 
     # 2. On the cluster: every partition coded, its validation and relabelled rows drawn.
     from sklearn.utils import check_random_state
 
-    rng = check_random_state(encoder.random_state)
+    rng = check_random_state(params["random_state"])
     split_seed, network_seed = (int(s) for s in rng.randint(2**31 - 1, size=2))
     hold_out = 0.0
-    if encoder.validation_fraction and encoder.n_iter_no_change is not None:
+    if params["validation_fraction"] and params["n_iter_no_change"] is not None:
         # The client holds the validation rows: a share, up to a number that
         # measures the loss closely enough on any table.
-        hold_out = min(encoder.validation_fraction, MAX_VALIDATION_ROWS / n_rows)
+        hold_out = min(params["validation_fraction"], MAX_VALIDATION_ROWS / n_rows)
     # Each epoch trains in rounds; a round takes one random slice of every partition,
     # so that its batches mix all partitions, however the table is ordered (by date,
     # say), as an in-memory fit's shuffle does.
@@ -227,10 +227,7 @@ def fit(encoder, X, y):
         seen = [dask.delayed(_either)(a, b) for a, b in pairs] + seen[len(seen) - len(seen) % 2:]
     trained = dask.compute(seen[0])[0]
     trained = [t & ~rare for t, rare in zip(trained, infrequent)]
-    row_of_code = [
-        np.append(np.where(t, np.arange(len(v)), v.unknown_row), v.unknown_row).astype(np.int32)
-        for t, v in zip(trained, vocabularies)
-    ]
+    row_of_code = row_maps(trained, vocabularies)
 
     # 3. Training: one round in memory at a time, the rounds in a new order each epoch.
     def rows_and_target(frame):
@@ -261,7 +258,7 @@ def fit(encoder, X, y):
         held = coded[coded["val"]].compute()
         if len(held) == 0:
             raise ValueError(
-                f"validation_fraction={encoder.validation_fraction} held out no row; "
+                f"validation_fraction={params['validation_fraction']} held out no row; "
                 "pass more rows, or set validation_fraction=0."
             )
         validation = rows_and_target(held)
@@ -270,13 +267,12 @@ def fit(encoder, X, y):
     from ._training import train_on_chunks
 
     spec = network_spec(
-        encoder.get_params(deep=False), [len(v) + 1 for v in vocabularies], dims,
-        settings.hidden_units, target, starts,
+        params, [len(v) + 1 for v in vocabularies], dims, settings.hidden_units, target, starts
     )
-    encoder._network_seed = network_seed
     tables, history, gains = train_on_chunks(spec, chunks, n_slices, validation, network_seed)
-    return encoder._store_fit(
-        vocabularies, tables, trained, starts, dims, infrequent, counts, target, history, gains
+    return Fitted(
+        vocabularies, finished(tables, trained, starts, params["dtype"]), dims, starts,
+        infrequent, counts, target, history, gains, network_seed,
     )
 
 
@@ -290,12 +286,13 @@ def fit_transform(encoder, X, y=None):
     return encoder.fit(X, y).transform(X)  # the method: it validates the parameters
 
 
-def _refuse_what_cannot_stream(encoder):
+def _refuse_what_cannot_stream(params, warm):
     unsupported = {
-        "analyzer": encoder.analyzer is not None,
-        "initial_embeddings": encoder.initial_embeddings is not None,
-        "categories": not (isinstance(encoder.categories, str) and encoder.categories == "auto"),
-        "warm_start": encoder.warm_start and hasattr(encoder, "embeddings_"),
+        "analyzer": params["analyzer"] is not None,
+        "initial_embeddings": params["initial_embeddings"] is not None,
+        "categories": not (isinstance(params["categories"], str)
+                           and params["categories"] == "auto"),
+        "warm_start": warm,
     }
     named = [name for name, used in unsupported.items() if used]
     if named:
@@ -380,7 +377,7 @@ class _StreamedTarget:
         return indices.astype(dtype).reshape(-1, 1)
 
 
-def _target_of(encoder, summary):
+def _target_of(target_type, summary):
     """The target, from the cluster's summary, decided as the in-memory fit decides it."""
     from ._targets import prepare_target
 
@@ -388,20 +385,20 @@ def _target_of(encoder, summary):
         raise ValueError("Input y contains NaN or another missing value (None, pd.NA).")
     numeric = summary["stats"][0] is not None
     if summary["ndim"] == 2:
-        if encoder.target_type not in ("auto", "continuous") or not numeric:
+        if target_type not in ("auto", "continuous") or not numeric:
             raise ValueError("Only a numeric, continuous target may have several columns.")
         n_outputs = len(np.atleast_1d(summary["stats"][0]))
         return _StreamedTarget("continuous", None, n_outputs, "linear",
                                "mean_squared_error", summary["stats"])  # fmt: skip
     values = pd.unique(summary["values"].to_numpy())
-    if (len(values) > TARGET_VALUES_CAP and encoder.target_type != "continuous"
+    if (len(values) > TARGET_VALUES_CAP and target_type != "continuous"
             and np.asarray(values).dtype.kind != "f"):
         raise ValueError(
             f"y has more than {TARGET_VALUES_CAP} distinct values that are not floats: "
             "set target_type='continuous' to regress on them."
         )
     # The distinct values decide the type and the classes as all of y would.
-    probe = prepare_target(values, encoder.target_type, "EmbeddingEncoder")
+    probe = prepare_target(values, target_type, "EmbeddingEncoder")
     return _StreamedTarget(probe.target_type, probe.classes, probe.n_outputs,
                            probe.activation, probe.loss, summary["stats"])  # fmt: skip
 

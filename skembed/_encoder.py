@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import (
     _check_feature_names_in,
@@ -20,19 +19,15 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._initial import (
-    column_starts, given_tables, nothing_to_learn, scaled_to_random_start, with_vector,
-)
 from . import _dask, _inspection
 from ._crossfit import cross_fitted
+from ._fitting import code_columns, fit_coded, fit_vocabularies, raise_if_unknown
+from ._initial import column_starts
 from ._settings import ONE_HOT, analyzers, fit_settings, widths
-from ._spec import UNKNOWN_SHARE, network_spec
-from ._targets import COOCCURRENCE, check_cooccurring, no_target, prepare_target
-from ._tokens import (
-    ANALYZERS, check_analyzer, check_some_frequent, distinct_vectors, pool, row_counts,
-    same_bag_cells, split_cells, token_categories,
-)
-from ._vocabulary import UNKNOWN, Vocabulary, infrequent_masks, unique_sorted
+from ._targets import no_target, prepare_target
+from ._tokens import ANALYZERS, check_some_frequent, pool, row_counts, split_cells
+from ._vocabulary import UNKNOWN, Vocabulary, infrequent_masks
+
 
 class EmbeddingEncoder(TransformerMixin, BaseEstimator):
     """Encode categorical columns as learned dense vectors (entity embeddings).
@@ -381,8 +376,19 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         (['Lyon', 'Nice', 'Paris'], [2])
         """
         if _dask.is_dask_collection(X) or _dask.is_dask_collection(y):
-            return _dask.fit(self, X, y)
+            return self._fit_dask(X, y)
         return self._fit(X, y)
+
+    def _fit_dask(self, X, y):
+        """``fit`` of a Dask DataFrame: coded and counted on the cluster, streamed to training."""
+        params = self.get_params(deep=False)
+        X, y = _dask.fit_input(X, y, params, warm=self.warm_start and hasattr(self, "embeddings_"))
+        self._forget_fit()
+        names = list(X.columns)
+        self.n_features_in_ = len(names)
+        if all(isinstance(n, str) for n in names):
+            self.feature_names_in_ = np.asarray(names, dtype=object)
+        return self._store(_dask.fit(params, X, y, self._feature_names()))
 
     def _fit(self, X, y, classes=None, fold=False, network_seed=None):
         """``fit``. A cross-fitting ``fold`` gives the full fit's class labels
@@ -401,38 +407,16 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             None if s.analyzer is None else split_cells(column, s.analyzer, s.name)
             for column, s in zip(columns, settings.columns)
         ]
-        vocabularies = self._fit_vocabularies(columns, names, bags)
+        vocabularies = fit_vocabularies(columns, names, bags, self.categories)
         if warm:
             # Known categories keep their rows; new ones come after them.
             vocabularies = [
                 old.grown_by(new) for old, new in zip(self._vocabularies, vocabularies)
             ]
-        # The one integer array fit keeps: category codes, turned in place
-        # into table rows below. The network reads its batches from it by
-        # index, so the split makes no copies.
-        # A token column's codes are its cells'; `tokens` holds their tokens' codes.
-        codes = np.empty((len(columns[0]), len(columns)), dtype=np.int32)
-        tokens = [None] * len(columns)
-        explicit = not fold and self.categories != "auto"
-        for i, (vocabulary, column, bag) in enumerate(zip(vocabularies, columns, bags)):
-            if bag is None:
-                codes[:, i] = vocabulary.encode(column)
-                values, value_codes = column, codes[:, i]
-            else:
-                tokens[i] = bag.encode(vocabulary)
-                codes[:, i] = tokens[i].cell_of_row
-                values, value_codes = bag.tokens, None
-                if self.handle_unknown == "error" or explicit:  # the checks below
-                    value_codes = vocabulary.encode(bag.tokens, may_be_missing=False)
-            if self.handle_unknown == "error":
-                self._raise_if_unknown(values, value_codes, names[i], "fit")
-            if explicit and (value_codes == UNKNOWN).all():
-                raise ValueError(
-                    f"None of the values of column {names[i]!r} is among its given categories: "
-                    f"values like {list(pd.unique(np.asarray(values, dtype=object))[:3])}, "
-                    f"categories like {vocabulary.categories[:3].tolist()}. Give the "
-                    "categories with the column's type."
-                )
+        codes, tokens = code_columns(
+            columns, names, bags, vocabularies, self.handle_unknown,
+            explicit=not fold and self.categories != "auto",
+        )  # fmt: skip
         counts = [
             row_counts(codes[:, i], column_tokens, len(vocabulary))
             for i, (column_tokens, vocabulary) in enumerate(zip(tokens, vocabularies))
@@ -448,45 +432,34 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             if bag is not None and not fold:
                 check_some_frequent(rare, count, vocabulary, name)
         dims = widths(settings, vocabularies, starts)
-
-        given_only = nothing_to_learn(y, starts, infrequent)
-        target = None
-        if y is not None:
+        if y is None:
+            target = no_target(len(codes))
+        else:
             target = prepare_target(y, self.target_type, type(self).__name__, classes)
             check_consistent_length(columns[0], target.values)
-        elif not given_only:
-            target = no_target(len(codes))
-        if given_only:
-            tables, history = given_tables(starts), {}
-            trained = [np.zeros(len(v), dtype=bool) for v in vocabularies]
-            gains = np.full(len(vocabularies), np.nan)
-        else:
-            tables, trained, history, gains = self._train(
-                codes, tokens, target, vocabularies, infrequent, starts, dims,
-                settings.hidden_units, network_seed,
-            )
-        return self._store_fit(
-            vocabularies, tables, trained, starts, dims, infrequent, counts, target, history,
-            gains,
-        )
+        return self._store(fit_coded(
+            self.get_params(deep=False), settings, codes, tokens, vocabularies, counts,
+            infrequent, starts, dims, target, network_seed,
+        ))  # fmt: skip
 
-    def _store_fit(self, vocabularies, tables, trained, starts, dims, infrequent, counts,
-                   target, history, gains):
-        """Set the fitted attributes from what a fit learned; return the encoder."""
-        self._vocabularies = vocabularies
-        self.categories_ = [v.categories for v in vocabularies]
-        self.embeddings_ = self._finished_tables(tables, trained, starts)
-        self.dims_ = dims
-        self._one_hot_columns = [s is not None and s.one_hot for s in starts]
+    def _store(self, fitted):
+        """Set the fitted attributes from what a fit learned (a :class:`Fitted`)."""
+        self._vocabularies = fitted.vocabularies
+        self.categories_ = [v.categories for v in fitted.vocabularies]
+        self.embeddings_ = fitted.tables
+        self.dims_ = fitted.dims
+        self._one_hot_columns = [s is not None and s.one_hot for s in fitted.starts]
         self.infrequent_categories_ = [
             v.categories[mask] if mask.any() else None
-            for v, mask in zip(vocabularies, infrequent)
+            for v, mask in zip(fitted.vocabularies, fitted.infrequent)
         ]
-        self.target_type_ = None if target is None else target.target_type
-        self.classes_ = None if target is None else target.classes
-        self.history_ = history
-        self.category_counts_ = counts
-        self.column_gains_ = gains
+        self.target_type_ = fitted.target.target_type
+        self.classes_ = fitted.target.classes
+        self.history_ = fitted.history
+        self.category_counts_ = fitted.counts
+        self.column_gains_ = fitted.gains
+        # Kept for cross fitting, whose folds start their tables where these started.
+        self._network_seed = fitted.network_seed
         return self
 
     def _forget_fit(self):
@@ -495,135 +468,6 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "embeddings_")
-
-    def _finished_tables(self, tables, trained, starts):
-        """The fitted tables: shared rows filled in, frozen rows exact, in ``dtype``."""
-        for table, own in zip(tables, with_vector(trained, starts)):
-            # A category without a vector of its own, trained or given, is unknown.
-            table[:-1][~own] = table[-1]
-        tables = [t.astype(self.dtype, copy=False) for t in tables]
-        for table, start in zip(tables, starts):
-            if start is not None:
-                # Exactly as given, not rounded through the network's float32.
-                table[start.frozen] = start.table[start.frozen]
-        return tables
-
-    def _train(self, codes, tokens, target, vocabularies, infrequent, starts, dims, hidden_units,
-               network_seed):
-        """Train the network; return its tables, which categories it trained, its history.
-
-        ``codes`` holds each row's category (a token column: cell) codes,
-        ``tokens`` each token column's :class:`TokenCodes`.
-        """
-        rng = check_random_state(self.random_state)
-        train, val = self._split(len(codes), rng)
-        if target.loss == COOCCURRENCE:
-            check_cooccurring(
-                [distinct_vectors(codes[train, i], rare, column_tokens)
-                 for i, (rare, column_tokens) in enumerate(zip(infrequent, tokens))],
-                self._feature_names(), 0 if val is None else len(val), self.batch_size,
-            )  # fmt: skip
-        learned_unknown = [i for i, s in enumerate(starts) if s is None or not s.frozen[-1]]
-        self._relabel_as_unknown(codes, train, learned_unknown, rng)
-        # Trained: left in the training rows after the relabelling, which may
-        # take every value of a category seen once or twice.
-        trained = [
-            (row_counts(codes[train, i], column_tokens, len(vocabulary)) > 0) & ~rare
-            for i, (vocabulary, column_tokens, rare) in enumerate(
-                zip(vocabularies, tokens, infrequent)
-            )
-        ]
-        # Categories with a given vector keep their rows even if training never sees them.
-        pooled = self._codes_to_table_rows(
-            codes, tokens, vocabularies, with_vector(trained, starts)
-        )
-        if target.loss == COOCCURRENCE:
-            for i, cells in enumerate(pooled):
-                if cells is not None:
-                    # Cells of the same tokens are one value: not each other's negatives.
-                    codes[:, i] = same_bag_cells(*cells)[codes[:, i]]
-
-        from ._training import train_embeddings
-
-        spec = network_spec(
-            self.get_params(deep=False), [len(v) + 1 for v in vocabularies], dims, hidden_units,
-            target, starts, pooled,
-        )
-        drawn = int(rng.randint(2**31 - 1))
-        # Kept for cross fitting, whose folds start their tables where these started.
-        self._network_seed = drawn if network_seed is None else network_seed
-        tables, history, gains = train_embeddings(
-            spec, codes, target.values, train, val, seed=self._network_seed, starts=starts,
-            pooled=pooled,
-        )
-        if target.loss == COOCCURRENCE:
-            scaled_to_random_start(tables, [np.append(t, True) for t in trained], starts)
-        return tables, trained, history, gains
-
-    def _analyzers(self, names):
-        return analyzers(self.analyzer, names)
-
-    def _fit_vocabularies(self, columns, names, bags):
-        """Each column's vocabulary: its categories, or a token column's tokens."""
-        if self.categories == "auto":
-            return [
-                Vocabulary(unique_sorted(c, n) if b is None else token_categories(b, n))
-                for c, n, b in zip(columns, names, bags)
-            ]
-        vocabularies = []
-        for given, name, bag in zip(self.categories, names, bags):
-            values = np.array(given)
-            if values.dtype.kind in "US":
-                # Keep a NaN among strings a NaN, not the string "nan".
-                values = np.array(list(given), dtype=object)
-            if bag is not None and not pd.isna(values).any():
-                values = np.append(values.astype(object), np.nan)  # the empty cell's row
-            try:
-                vocabularies.append(Vocabulary(values))
-            except ValueError as error:
-                raise ValueError(f"categories for column {name!r}: {error}") from None
-        return vocabularies
-
-    def _split(self, n_samples, rng):
-        """Indices of the training rows, and of the validation rows or None."""
-        order = rng.permutation(n_samples)
-        if self.validation_fraction == 0 or self.n_iter_no_change is None:
-            return order, None  # as scikit-learn's estimators: only early stopping holds rows out
-        n_val = max(1, round(self.validation_fraction * n_samples))
-        if n_val >= n_samples:
-            raise ValueError(
-                f"validation_fraction={self.validation_fraction} leaves no training rows "
-                f"out of {n_samples} sample(s); pass more rows or set it to 0."
-            )
-        return np.sort(order[n_val:]), np.sort(order[:n_val])
-
-    @staticmethod
-    def _codes_to_table_rows(codes, tokens, vocabularies, trained):
-        """Map codes to table rows in place: untrained categories share the last.
-
-        A token column's codes stay its cells', the unknown code becoming one
-        more cell, of the unknown row alone; returns per column None, or for a
-        token column its cells' table rows (``TokenCodes.table_rows``).
-        """
-        pooled = []
-        for i, (vocabulary, column_tokens, seen) in enumerate(zip(vocabularies, tokens, trained)):
-            row_of_code = np.where(seen, np.arange(len(vocabulary)), vocabulary.unknown_row)
-            # Code -1 (unknown) picks the appended last entry.
-            row_of_code = np.append(row_of_code, vocabulary.unknown_row).astype(np.int32)
-            if column_tokens is None:
-                codes[:, i] = row_of_code[codes[:, i]]
-                pooled.append(None)
-            else:
-                codes[codes[:, i] == UNKNOWN, i] = column_tokens.n_cells
-                pooled.append(column_tokens.table_rows(row_of_code, vocabulary.unknown_row))
-        return pooled
-
-    @staticmethod
-    def _relabel_as_unknown(codes, train, columns, rng):
-        """Mark a small random share of the training values of ``columns`` as unknown."""
-        n_unknown = min(len(train), max(1, round(UNKNOWN_SHARE * len(train))))
-        for i in columns:
-            codes[rng.choice(train, size=n_unknown, replace=False), i] = UNKNOWN
 
     def fit_transform(self, X, y=None):
         """Fit on X (and y), and encode X, cross-fitted when ``cv`` is set and y given.
@@ -708,7 +552,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         out = np.empty((sum(self.dims_), len(columns[0])), dtype=self.embeddings_[0].dtype)
         start = 0
         for column, vocabulary, table, name, analyzer in zip(
-            columns, self._vocabularies, self.embeddings_, names, self._analyzers(names)
+            columns, self._vocabularies, self.embeddings_, names, analyzers(self.analyzer, names)
         ):
             stop = start + table.shape[1]
             if analyzer is not None:
@@ -719,7 +563,8 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             unknown = codes == UNKNOWN
             has_unknown = unknown.any()
             if has_unknown:
-                self._raise_if_unknown(column, codes, name, "transform")
+                if self.handle_unknown == "error":
+                    raise_if_unknown(column, codes, name, "transform")
                 codes[unknown] = vocabulary.unknown_row
             # Every code is a valid row by now; mode="clip" skips take's bounds
             # check and its buffered copy.
@@ -738,23 +583,11 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         if unknown.any():
             if self.handle_unknown == "error":
                 token_codes = vocabulary.encode(bags.tokens, may_be_missing=False)
-                self._raise_if_unknown(bags.tokens, token_codes, name, "transform")
+                raise_if_unknown(bags.tokens, token_codes, name, "transform")
             tokens.codes[unknown] = vocabulary.unknown_row
             ignored = unknown if self.handle_unknown == "ignore" else None
         cells = np.ascontiguousarray(pool(table, tokens.codes, tokens.indptr, ignored).T)
         np.take(cells, tokens.cell_of_row, axis=1, out=out, mode="clip")
-
-    def _raise_if_unknown(self, column, codes, name, stage):
-        if self.handle_unknown != "error":
-            return
-        unknown = codes == UNKNOWN
-        if unknown.any():
-            values = pd.unique(np.asarray(column, dtype=object)[unknown])[:5]
-            raise ValueError(
-                f"Found unknown categories {list(values)} in column {name!r} during "
-                f"{stage}; set handle_unknown='infrequent_if_exist' or 'ignore' to "
-                "encode them anyway."
-            )
 
     def inverse_transform(self, X):
         """Map vectors back to categories: per column, the nearest category.
@@ -788,7 +621,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         names = self._feature_names()
-        pooled = [n for n, a in zip(names, self._analyzers(names)) if a is not None]
+        pooled = [n for n, a in zip(names, analyzers(self.analyzer, names)) if a is not None]
         if pooled:
             raise ValueError(
                 f"inverse_transform cannot decode the token columns {pooled}: a cell's "

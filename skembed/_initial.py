@@ -218,10 +218,10 @@ def _continued(table, start, vocabulary, name):
     return start
 
 
-def nothing_to_learn(y, starts, infrequent):
+def nothing_to_learn(supervised, starts, infrequent):
     """Whether every table is given and frozen, so that fit trains nothing.
 
-    With y, every row a value can reach must be frozen (unknown row
+    Fitted on y (``supervised``), every row a value can reach must be frozen (unknown row
     included). Without y, every column must be frozen with a vector for
     each of its categories; otherwise the missing vectors are learned from
     the other columns (a fit without a target).
@@ -229,7 +229,7 @@ def nothing_to_learn(y, starts, infrequent):
     complete = [
         s is not None and (s.frozen[:-1] | rare).all() for s, rare in zip(starts, infrequent)
     ]
-    if y is None:
+    if not supervised:
         return all(complete)
     return all(done and s.frozen[-1] for done, s in zip(complete, starts))
 

@@ -30,12 +30,14 @@ BAD = [
 @pytest.mark.parametrize("params, message", BAD)
 def test_a_bad_setting_is_refused_before_any_column_is_read(params, message, monkeypatch):
     import skembed._encoder
+    import skembed._fitting
 
     def read(*args, **kwargs):
         raise AssertionError("a column was read before the settings were checked")
 
-    for reader in ["split_cells", "unique_sorted", "Vocabulary"]:
-        monkeypatch.setattr(skembed._encoder, reader, read)
+    monkeypatch.setattr(skembed._encoder, "split_cells", read)
+    for reader in ["unique_sorted", "Vocabulary"]:
+        monkeypatch.setattr(skembed._fitting, reader, read)
     X = pd.DataFrame({"city": ["Paris", "Lyon"] * 10, "shop": [1, 2] * 10})
     with pytest.raises(ValueError, match=re.escape(message)):
         EmbeddingEncoder(**params).fit(X, [0, 1] * 10)

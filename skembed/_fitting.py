@@ -1,0 +1,243 @@
+"""The fit below the estimator: from columns to finished embedding tables.
+
+Numpy world: functions of arrays and small dataclasses, never of the
+encoder. The in-memory fit runs every step here; the Dask fit learns its
+vocabularies and codes its rows on the cluster, then shares the steps that
+map codes to table rows and finish the tables. What a fit learned comes back
+as a :class:`Fitted`, which the encoder stores.
+
+The steps, in order: vocabularies (:func:`fit_vocabularies`), codes
+(:func:`code_columns`), counts and infrequent masks, starting tables
+(:mod:`skembed._initial`), then :func:`fit_coded`: the split into training
+and validation rows, the relabelling of a few training values as unknown,
+the masks of trained categories, the map of codes to table rows, the
+network's specification and its training, and the finished tables.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.utils import check_random_state
+
+from ._initial import given_tables, nothing_to_learn, scaled_to_random_start, with_vector
+from ._spec import UNKNOWN_SHARE, network_spec
+from ._targets import COOCCURRENCE, check_cooccurring
+from ._tokens import distinct_vectors, row_counts, same_bag_cells, token_categories
+from ._vocabulary import UNKNOWN, Vocabulary, unique_sorted
+
+
+@dataclass
+class Fitted:
+    """What a fit learned, as the encoder stores it."""
+
+    vocabularies: list  # per column, its Vocabulary
+    tables: list  # per column, its finished table (categories' rows, then unknown)
+    dims: list
+    starts: list  # per column, its Start (given, one-hot, warm) or None
+    infrequent: list  # per column, a mask of its infrequent categories
+    counts: list  # per column, its categories' counts in the fit's rows
+    target: object  # the prepared target (type, classes), or None
+    history: dict
+    gains: np.ndarray  # per column, its gain (NaN: not measured)
+    network_seed: int | None  # where the tables started: cross fitting starts there too
+
+
+def fit_vocabularies(columns, names, bags, categories="auto"):
+    """Each column's vocabulary: its categories, or a token column's tokens
+    (``bags``: per column None or its :class:`~skembed._tokens.Bags`)."""
+    if isinstance(categories, str) and categories == "auto":
+        return [
+            Vocabulary(unique_sorted(c, n) if b is None else token_categories(b, n))
+            for c, n, b in zip(columns, names, bags)
+        ]
+    vocabularies = []
+    for given, name, bag in zip(categories, names, bags):
+        values = np.array(given)
+        if values.dtype.kind in "US":
+            # Keep a NaN among strings a NaN, not the string "nan".
+            values = np.array(list(given), dtype=object)
+        if bag is not None and not pd.isna(values).any():
+            values = np.append(values.astype(object), np.nan)  # the empty cell's row
+        try:
+            vocabularies.append(Vocabulary(values))
+        except ValueError as error:
+            raise ValueError(f"categories for column {name!r}: {error}") from None
+    return vocabularies
+
+
+def code_columns(columns, names, bags, vocabularies, handle_unknown, explicit):
+    """The fit's codes: an ``(n_samples, n_columns)`` int32 array of category
+    codes (a token column: cell codes), and per column None or its token
+    column's :class:`~skembed._tokens.TokenCodes`.
+
+    Refuses a value outside the vocabulary under ``handle_unknown="error"``,
+    and, with ``explicit`` categories, a column none of whose values is among
+    them.
+    """
+    # The one integer array a fit keeps: turned in place into table rows by
+    # fit_coded. The network reads its batches from it by index, so the split
+    # makes no copies.
+    codes = np.empty((len(columns[0]), len(columns)), dtype=np.int32)
+    tokens = [None] * len(columns)
+    for i, (vocabulary, column, bag) in enumerate(zip(vocabularies, columns, bags)):
+        if bag is None:
+            codes[:, i] = vocabulary.encode(column)
+            values, value_codes = column, codes[:, i]
+        else:
+            tokens[i] = bag.encode(vocabulary)
+            codes[:, i] = tokens[i].cell_of_row
+            values, value_codes = bag.tokens, None
+            if handle_unknown == "error" or explicit:  # the checks below
+                value_codes = vocabulary.encode(bag.tokens, may_be_missing=False)
+        if handle_unknown == "error":
+            raise_if_unknown(values, value_codes, names[i], "fit")
+        if explicit and (value_codes == UNKNOWN).all():
+            raise ValueError(
+                f"None of the values of column {names[i]!r} is among its given categories: "
+                f"values like {list(pd.unique(np.asarray(values, dtype=object))[:3])}, "
+                f"categories like {vocabulary.categories[:3].tolist()}. Give the "
+                "categories with the column's type."
+            )
+    return codes, tokens
+
+
+def raise_if_unknown(column, codes, name, stage):
+    """Refuse the values of ``column`` whose ``codes`` are unknown, naming a few."""
+    unknown = codes == UNKNOWN
+    if unknown.any():
+        values = pd.unique(np.asarray(column, dtype=object)[unknown])[:5]
+        raise ValueError(
+            f"Found unknown categories {list(values)} in column {name!r} during "
+            f"{stage}; set handle_unknown='infrequent_if_exist' or 'ignore' to "
+            "encode them anyway."
+        )
+
+
+def fit_coded(params, settings, codes, tokens, vocabularies, counts, infrequent, starts,
+              dims, target, network_seed=None):
+    """Train the tables of coded columns (see :func:`code_columns`); return a :class:`Fitted`.
+
+    ``params`` are the encoder's ``get_params()``, ``settings`` its
+    :class:`~skembed._settings.FitSettings`; ``target`` is the prepared
+    target (:func:`~skembed._targets.no_target` for a fit without y). ``network_seed`` fixes where the tables start (cross fitting's
+    folds start where the full fit did); None draws it. ``codes`` becomes
+    table rows in place.
+    """
+    if nothing_to_learn(target.loss != COOCCURRENCE, starts, infrequent):
+        nothing_trained = [np.zeros(len(v), dtype=bool) for v in vocabularies]
+        return Fitted(
+            vocabularies, finished(given_tables(starts), nothing_trained, starts, params["dtype"]),
+            dims, starts, infrequent, counts, target, {}, np.full(len(vocabularies), np.nan),
+            None,
+        )  # fmt: skip
+    rng = check_random_state(params["random_state"])
+    train, val = split(len(codes), params["validation_fraction"], params["n_iter_no_change"],
+                       rng)  # fmt: skip
+    if target.loss == COOCCURRENCE:
+        check_cooccurring(
+            [distinct_vectors(codes[train, i], rare, column_tokens)
+             for i, (rare, column_tokens) in enumerate(zip(infrequent, tokens))],
+            [s.name for s in settings.columns], 0 if val is None else len(val),
+            params["batch_size"],
+        )  # fmt: skip
+    learned_unknown = [i for i, s in enumerate(starts) if s is None or not s.frozen[-1]]
+    relabel_as_unknown(codes, train, learned_unknown, rng)
+    # Trained: left in the training rows after the relabelling, which may
+    # take every value of a category seen once or twice.
+    trained = [
+        (row_counts(codes[train, i], column_tokens, len(vocabulary)) > 0) & ~rare
+        for i, (vocabulary, column_tokens, rare) in enumerate(
+            zip(vocabularies, tokens, infrequent)
+        )
+    ]
+    # Categories with a given vector keep their rows even if training never sees them.
+    pooled = codes_to_table_rows(codes, tokens, vocabularies, with_vector(trained, starts))
+    if target.loss == COOCCURRENCE:
+        for i, cells in enumerate(pooled):
+            if cells is not None:
+                # Cells of the same tokens are one value: not each other's negatives.
+                codes[:, i] = same_bag_cells(*cells)[codes[:, i]]
+
+    from ._training import train_embeddings
+
+    spec = network_spec(
+        params, [len(v) + 1 for v in vocabularies], dims, settings.hidden_units, target,
+        starts, pooled,
+    )
+    drawn = int(rng.randint(2**31 - 1))
+    network_seed = drawn if network_seed is None else network_seed
+    tables, history, gains = train_embeddings(
+        spec, codes, target.values, train, val, seed=network_seed, starts=starts, pooled=pooled
+    )
+    if target.loss == COOCCURRENCE:
+        scaled_to_random_start(tables, [np.append(t, True) for t in trained], starts)
+    return Fitted(
+        vocabularies, finished(tables, trained, starts, params["dtype"]), dims, starts,
+        infrequent, counts, target, history, gains, network_seed,
+    )
+
+
+def split(n_samples, validation_fraction, n_iter_no_change, rng):
+    """Indices of the training rows, and of the validation rows or None."""
+    order = rng.permutation(n_samples)
+    if validation_fraction == 0 or n_iter_no_change is None:
+        return order, None  # as scikit-learn's estimators: only early stopping holds rows out
+    n_val = max(1, round(validation_fraction * n_samples))
+    if n_val >= n_samples:
+        raise ValueError(
+            f"validation_fraction={validation_fraction} leaves no training rows "
+            f"out of {n_samples} sample(s); pass more rows or set it to 0."
+        )
+    return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+
+def relabel_as_unknown(codes, train, columns, rng):
+    """Mark a small random share of the training values of ``columns`` as unknown."""
+    n_unknown = min(len(train), max(1, round(UNKNOWN_SHARE * len(train))))
+    for i in columns:
+        codes[rng.choice(train, size=n_unknown, replace=False), i] = UNKNOWN
+
+
+def row_maps(trained, vocabularies):
+    """Per column, the table row of each code, and last of the unknown code (-1):
+    categories not trained share the unknown row."""
+    return [
+        np.append(np.where(seen, np.arange(len(v)), v.unknown_row), v.unknown_row).astype(
+            np.int32
+        )
+        for seen, v in zip(trained, vocabularies)
+    ]
+
+
+def codes_to_table_rows(codes, tokens, vocabularies, trained):
+    """Map codes to table rows in place: untrained categories share the last.
+
+    A token column's codes stay its cells', the unknown code becoming one
+    more cell, of the unknown row alone; returns per column None, or for a
+    token column its cells' table rows (``TokenCodes.table_rows``).
+    """
+    pooled = []
+    for i, (row_of_code, column_tokens, vocabulary) in enumerate(
+        zip(row_maps(trained, vocabularies), tokens, vocabularies)
+    ):
+        if column_tokens is None:
+            codes[:, i] = row_of_code[codes[:, i]]
+            pooled.append(None)
+        else:
+            codes[codes[:, i] == UNKNOWN, i] = column_tokens.n_cells
+            pooled.append(column_tokens.table_rows(row_of_code, vocabulary.unknown_row))
+    return pooled
+
+
+def finished(tables, trained, starts, dtype):
+    """The fitted tables: shared rows filled in, frozen rows exact, in ``dtype``."""
+    for table, own in zip(tables, with_vector(trained, starts)):
+        # A category without a vector of its own, trained or given, is unknown.
+        table[:-1][~own] = table[-1]
+    tables = [t.astype(dtype, copy=False) for t in tables]
+    for table, start in zip(tables, starts):
+        if start is not None:
+            # Exactly as given, not rounded through the network's float32.
+            table[start.frozen] = start.table[start.frozen]
+    return tables
