@@ -20,31 +20,38 @@ of 12 categories.
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import clone
 from sklearn.model_selection import KFold, StratifiedKFold, check_cv
 from sklearn.utils import _safe_indexing, check_random_state
-from sklearn.utils.validation import _num_samples
 
-from ._settings import analyzers as column_analyzers
-from ._targets import typed_target
-from ._tokens import encode_column, row_counts
-from ._vocabulary import infrequent_masks
+from ._fitting import fit_coded
+from ._initial import column_starts
+from ._settings import fit_settings, widths
+from ._targets import prepare_target, typed_target
+from ._tokens import row_counts, write_pooled_vectors
+from ._vocabulary import infrequent_masks, write_vectors
 
 
-def cross_fitted(encoder, X, y):
-    """The out-of-fold encoding of ``X`` by the fitted ``encoder`` (whose ``cv`` is set)."""
+def cross_fitted(params, names, fitted, coded, y):
+    """The out-of-fold encoding of the rows a fit with ``cv`` set was fitted on.
+
+    ``params`` are the encoder's, ``fitted`` the full fit's
+    :class:`~skembed._fitting.Fitted`, ``coded`` the ``(codes, tokens)`` of
+    its rows before training: each fold is fitted on these codes, never
+    validated or tokenized again.
+    """
+    codes, tokens = coded
     y = typed_target(y)  # as fit read it: the splitters stratify on it
-    rng = check_random_state(encoder.random_state)
-    classifier = encoder.target_type_ != "continuous"
-    if isinstance(encoder.cv, Integral):
+    rng = check_random_state(params["random_state"])
+    classifier = fitted.target.target_type != "continuous"
+    if isinstance(params["cv"], Integral):
         kind = StratifiedKFold if classifier else KFold
-        cv = kind(encoder.cv, shuffle=True, random_state=rng.randint(2**31 - 1))
+        cv = kind(params["cv"], shuffle=True, random_state=rng.randint(2**31 - 1))
     else:
-        cv = check_cv(encoder.cv, y, classifier=classifier)
-    splits = list(cv.split(X, y))
+        cv = check_cv(params["cv"], y, classifier=classifier)
+    splits = list(cv.split(codes, y))
     held_out_times = np.bincount(
         np.concatenate([np.asarray(held_out) for _, held_out in splits]).astype(np.intp),
-        minlength=_num_samples(X),
+        minlength=len(codes),
     )
     if (held_out_times != 1).any():
         raise ValueError(
@@ -52,42 +59,79 @@ def cross_fitted(encoder, X, y):
             f"{(held_out_times == 0).sum()} row(s) are never held out and "
             f"{(held_out_times > 1).sum()} more than once"
         )
-    _check_one_hot_folds(encoder, X, [train for train, _ in splits])
-    out = np.empty((_num_samples(X), sum(encoder.dims_)), dtype=encoder.embeddings_[0].dtype)
+    one_hot = [s is not None and s.one_hot for s in fitted.starts]
+    _check_one_hot_folds(params, names, fitted, codes, tokens, [train for train, _ in splits])
+    out = np.empty((len(codes), sum(fitted.dims)), dtype=fitted.tables[0].dtype)
     # Given vectors fix a column's orientation (and frozen ones must stay exact).
-    given = encoder.initial_embeddings if isinstance(encoder.initial_embeddings, dict) else {}
+    given = params["initial_embeddings"]
+    given = given if isinstance(given, dict) else {}
     random_start_columns = [
-        i for i, name in enumerate(encoder._feature_names())
-        if not encoder._one_hot_columns[i] and name not in given and i not in given
+        i for i, name in enumerate(names)
+        if not one_hot[i] and name not in given and i not in given
     ]  # fmt: skip
     # Columns the full fit found uninformative keep its constant vector: the
     # folds follow its choice rather than make their own.
-    constant = encoder.column_gains_ < (encoder.min_column_gain or 0.0)  # NaN: kept
+    constant = fitted.gains < (params["min_column_gain"] or 0.0)  # NaN: kept
+    # The full fit's vocabulary, widths and target type (a fold may lack a
+    # class), so that a fold's tables line up with the full ones.
+    fold_params = {
+        **params, "cv": None, "categories": [v.categories for v in fitted.vocabularies],
+        "dims": list(fitted.dims), "target_type": fitted.target.target_type,
+        "warm_start": False, "min_column_gain": None,
+    }  # fmt: skip
     for train, held_out in splits:
-        # The full encoder's vocabulary, widths and target type (a fold may
-        # lack a class), so that its tables line up with the full ones.
-        fold = clone(encoder).set_params(
-            cv=None,
-            categories=list(encoder.categories_),
-            dims=list(encoder.dims_),
-            target_type=encoder.target_type_,
-            warm_start=False,
-            min_column_gain=None,
-            random_state=rng.randint(2**31 - 1),
-        )
-        fold._fit(
-            _safe_indexing(X, train), _safe_indexing(y, train), classes=encoder.classes_,
-            fold=True,  # its rows may lack a category list's values, or frequent tokens
-            network_seed=encoder._network_seed,  # the same starting tables: target-free
-        )  # fmt: skip
+        fold_params["random_state"] = rng.randint(2**31 - 1)
+        tables = _fold_tables(fold_params, names, fitted, codes[train], tokens,
+                              _safe_indexing(y, train))  # fmt: skip
         for i in random_start_columns:
-            fold.embeddings_[i] = aligned(
-                fold.embeddings_[i], encoder.embeddings_[i], encoder.category_counts_[i]
-            )
+            tables[i] = aligned(tables[i], fitted.tables[i], fitted.counts[i])
         for i in np.flatnonzero(constant):
-            fold.embeddings_[i] = encoder.embeddings_[i]
-        out[held_out] = fold.transform(_safe_indexing(X, held_out))
+            tables[i] = fitted.tables[i]
+        out[held_out] = _encoded(codes[held_out], tokens, fitted.vocabularies, tables,
+                                 params["handle_unknown"])  # fmt: skip
     return out
+
+
+def _fold_tables(params, names, fitted, codes, tokens, y):
+    """The tables of one fold, fitted on its rows' ``codes`` (changed in place).
+
+    Its network starts where the full fit's did (the same seed: the start
+    does not depend on the targets). The checks that the fold's rows may
+    fail where all rows pass (a token column having a frequent token) are
+    the full fit's, not repeated.
+    """
+    settings = fit_settings(params, names)
+    vocabularies = fitted.vocabularies
+    counts = [
+        row_counts(codes[:, i], column_tokens, len(vocabulary))
+        for i, (column_tokens, vocabulary) in enumerate(zip(tokens, vocabularies))
+    ]
+    infrequent = infrequent_masks(
+        counts, len(codes), params["min_frequency"], params["max_categories"]
+    )
+    starts = column_starts(settings, vocabularies, infrequent)
+    target = prepare_target(
+        y, params["target_type"], "EmbeddingEncoder", classes=fitted.target.classes
+    )
+    return fit_coded(
+        params, settings, codes, tokens, vocabularies, counts, infrequent, starts,
+        widths(settings, vocabularies, starts), target, network_seed=fitted.network_seed,
+    ).tables
+
+
+def _encoded(codes, tokens, vocabularies, tables, handle_unknown):
+    """Rows given by their ``codes`` (and ``tokens``), encoded with ``tables``."""
+    out = np.empty((sum(t.shape[1] for t in tables), len(codes)), dtype=tables[0].dtype)
+    start = 0
+    for i, (column_tokens, vocabulary, table) in enumerate(zip(tokens, vocabularies, tables)):
+        stop = start + table.shape[1]
+        if column_tokens is None:
+            write_vectors(out[start:stop], codes[:, i], table, vocabulary, handle_unknown)
+        else:
+            write_pooled_vectors(out[start:stop], column_tokens, codes[:, i], table,
+                                 vocabulary, handle_unknown)  # fmt: skip
+        start = stop
+    return out.T
 
 
 def aligned(table, reference, counts):
@@ -113,30 +157,25 @@ def aligned(table, reference, counts):
     return out
 
 
-def _check_one_hot_folds(encoder, X, fold_rows):
-    """Refuse cross fitting where a fold's one-hot table would differ from the encoder's.
+def _check_one_hot_folds(params, names, fitted, codes, tokens, fold_rows):
+    """Refuse cross fitting where a fold's one-hot table would differ from the full one.
 
     Each fold applies ``min_frequency`` to its own rows: a one-hot column
     with infrequent categories there would get other output columns.
     """
-    one_hot = [i for i, flag in enumerate(encoder._one_hot_columns) if flag]
-    if encoder.min_frequency is None or not one_hot:
+    one_hot = [i for i, s in enumerate(fitted.starts) if s is not None and s.one_hot]
+    if params["min_frequency"] is None or not one_hot:
         return
-    columns = encoder._check_X(X, reset=False)
-    names = encoder._feature_names()
-    analyzers = column_analyzers(encoder.analyzer, names)
     for i in one_hot:
-        vocabulary = encoder._vocabularies[i]
-        codes, tokens = encode_column(columns[i], analyzers[i], vocabulary, names[i])
         for rows in [np.arange(len(codes)), *fold_rows]:
-            counts = row_counts(codes[rows], tokens, len(vocabulary))
+            counts = row_counts(codes[rows, i], tokens[i], len(fitted.vocabularies[i]))
             rare = infrequent_masks(
-                [counts], len(rows), encoder.min_frequency, encoder.max_categories
+                [counts], len(rows), params["min_frequency"], params["max_categories"]
             )
             if rare[0].any():
                 raise ValueError(
                     f"cv cannot cross-fit the one-hot column {names[i]!r} with "
-                    f"min_frequency={encoder.min_frequency!r}: some of its categories are "
+                    f"min_frequency={params['min_frequency']!r}: some of its categories are "
                     "infrequent in the rows of a fold, whose one-hot table would then "
                     "have other columns than the full encoder's; set min_frequency=None"
                 )

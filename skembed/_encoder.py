@@ -25,8 +25,10 @@ from ._fitting import code_columns, fit_coded, fit_vocabularies, raise_if_unknow
 from ._initial import column_starts
 from ._settings import ONE_HOT, analyzers, fit_settings, widths
 from ._targets import no_target, prepare_target
-from ._tokens import ANALYZERS, check_some_frequent, pool, row_counts, split_cells
-from ._vocabulary import UNKNOWN, Vocabulary, infrequent_masks
+from ._tokens import (
+    ANALYZERS, check_some_frequent, row_counts, split_cells, write_pooled_vectors,
+)
+from ._vocabulary import UNKNOWN, Vocabulary, infrequent_masks, write_vectors
 
 
 class EmbeddingEncoder(TransformerMixin, BaseEstimator):
@@ -377,7 +379,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         """
         if _dask.is_dask_collection(X) or _dask.is_dask_collection(y):
             return self._fit_dask(X, y)
-        return self._fit(X, y)
+        return self._store(self._fit(X, y))
 
     def _fit_dask(self, X, y):
         """``fit`` of a Dask DataFrame: coded and counted on the cluster, streamed to training."""
@@ -390,12 +392,10 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             self.feature_names_in_ = np.asarray(names, dtype=object)
         return self._store(_dask.fit(params, X, y, self._feature_names()))
 
-    def _fit(self, X, y, classes=None, fold=False, network_seed=None):
-        """``fit``. A cross-fitting ``fold`` gives the full fit's class labels
-        (it may lack some) and network seed (so that its tables start where the
-        full fit's did), and skips the checks that its rows may fail where all
-        rows pass: explicit categories matching some value, and a token column
-        having a frequent token."""
+    def _fit(self, X, y, keep_codes=False):
+        """``fit``, without storing: a :class:`~skembed._fitting.Fitted`, and with
+        ``keep_codes`` a copy of the columns' codes and their tokens, from which
+        cross fitting fits its folds."""
         warm = self.warm_start and hasattr(self, "embeddings_")
         if not warm:
             self._forget_fit()  # so that a fit that fails leaves no half-fitted encoder
@@ -415,8 +415,9 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             ]
         codes, tokens = code_columns(
             columns, names, bags, vocabularies, self.handle_unknown,
-            explicit=not fold and self.categories != "auto",
+            explicit=self.categories != "auto",
         )  # fmt: skip
+        coded = (codes.copy(), tokens) if keep_codes else None
         counts = [
             row_counts(codes[:, i], column_tokens, len(vocabulary))
             for i, (column_tokens, vocabulary) in enumerate(zip(tokens, vocabularies))
@@ -428,19 +429,19 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         for bag, rare, count, vocabulary, name in zip(
             bags, infrequent, counts, vocabularies, names
         ):
-            # Not in a cross-fitting fold: its rows may be too few where all are not.
-            if bag is not None and not fold:
+            if bag is not None:
                 check_some_frequent(rare, count, vocabulary, name)
         dims = widths(settings, vocabularies, starts)
         if y is None:
             target = no_target(len(codes))
         else:
-            target = prepare_target(y, self.target_type, type(self).__name__, classes)
+            target = prepare_target(y, self.target_type, type(self).__name__)
             check_consistent_length(columns[0], target.values)
-        return self._store(fit_coded(
+        fitted = fit_coded(
             self.get_params(deep=False), settings, codes, tokens, vocabularies, counts,
-            infrequent, starts, dims, target, network_seed,
-        ))  # fmt: skip
+            infrequent, starts, dims, target,
+        )
+        return (fitted, coded) if keep_codes else fitted
 
     def _store(self, fitted):
         """Set the fitted attributes from what a fit learned (a :class:`Fitted`)."""
@@ -503,11 +504,15 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
                 "cv cannot cross-fit a warm start: the folds' networks would start from "
                 "other tables than the continued fit's. Set warm_start=False or cv=None."
             )
-        self.fit(X, y)
-        if self.cv is None or not self.history_ or y is None:
-            # Nothing was learned from a target, so nothing can leak.
+        if self.cv is None or y is None or _dask.is_dask_collection(y):
+            # Without y nothing is learned from a target, so nothing can leak.
+            return self.fit(X, y).transform(X)
+        self._validate_params()
+        fitted, coded = self._fit(X, y, keep_codes=True)
+        self._store(fitted)
+        if not self.history_:  # nothing trained: every vector given
             return self.transform(X)
-        return cross_fitted(self, X, y)
+        return cross_fitted(self.get_params(deep=False), self._feature_names(), fitted, coded, y)
 
     # ------------------------------------------------------------ transform
 
@@ -560,17 +565,9 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
                 start = stop
                 continue
             codes = vocabulary.encode(column)
-            unknown = codes == UNKNOWN
-            has_unknown = unknown.any()
-            if has_unknown:
-                if self.handle_unknown == "error":
-                    raise_if_unknown(column, codes, name, "transform")
-                codes[unknown] = vocabulary.unknown_row
-            # Every code is a valid row by now; mode="clip" skips take's bounds
-            # check and its buffered copy.
-            np.take(table.T, codes, axis=1, out=out[start:stop], mode="clip")
-            if has_unknown and self.handle_unknown == "ignore":
-                out[start:stop, unknown] = 0
+            if self.handle_unknown == "error":
+                raise_if_unknown(column, codes, name, "transform")
+            write_vectors(out[start:stop], codes, table, vocabulary, self.handle_unknown)
             start = stop
         return out.T
 
@@ -578,16 +575,12 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
         """Write the vectors of a token column's cells (transposed) into ``out``."""
         bags = split_cells(column, analyzer, name)
         tokens = bags.encode(vocabulary)
-        unknown = tokens.codes == UNKNOWN
-        ignored = None
-        if unknown.any():
-            if self.handle_unknown == "error":
-                token_codes = vocabulary.encode(bags.tokens, may_be_missing=False)
-                raise_if_unknown(bags.tokens, token_codes, name, "transform")
-            tokens.codes[unknown] = vocabulary.unknown_row
-            ignored = unknown if self.handle_unknown == "ignore" else None
-        cells = np.ascontiguousarray(pool(table, tokens.codes, tokens.indptr, ignored).T)
-        np.take(cells, tokens.cell_of_row, axis=1, out=out, mode="clip")
+        if self.handle_unknown == "error" and (tokens.codes == UNKNOWN).any():
+            token_codes = vocabulary.encode(bags.tokens, may_be_missing=False)
+            raise_if_unknown(bags.tokens, token_codes, name, "transform")
+        write_pooled_vectors(
+            out, tokens, tokens.cell_of_row, table, vocabulary, self.handle_unknown
+        )
 
     def inverse_transform(self, X):
         """Map vectors back to categories: per column, the nearest category.

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._vocabulary import count_codes, unique_sorted
+from ._vocabulary import UNKNOWN, count_codes, unique_sorted
 
 #: The analyzers a column may name; a callable may be given instead.
 ANALYZERS = ("word", "char_wb", "list")
@@ -274,6 +274,20 @@ def pool(table, codes, indptr, ignore=None):
         vectors[ignore] = 0
     sums = np.add.reduceat(vectors, indptr[:-1], axis=0)
     return sums / np.diff(indptr).astype(table.dtype)[:, None]
+
+
+def write_pooled_vectors(out, tokens, cell_of_row, table, vocabulary, handle_unknown):
+    """Write the vectors of a token column's rows into ``out`` (width, n_samples):
+    row ``r`` holds cell ``cell_of_row[r]`` of ``tokens`` (:class:`TokenCodes`),
+    whose vector is the mean of its tokens' (an unknown token counting as the
+    unknown row, or not at all under ``handle_unknown="ignore"``)."""
+    codes, ignored = tokens.codes, None
+    unknown = codes == UNKNOWN
+    if unknown.any():
+        codes = np.where(unknown, vocabulary.unknown_row, codes)
+        ignored = unknown if handle_unknown == "ignore" else None
+    cells = np.ascontiguousarray(pool(table, codes, tokens.indptr, ignored).T)
+    np.take(cells, cell_of_row, axis=1, out=out, mode="clip")
 
 
 def encode_column(column, analyzer, vocabulary, name):

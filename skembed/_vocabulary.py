@@ -29,6 +29,23 @@ def _hashable(values):
     return values
 
 
+def write_vectors(out, codes, table, vocabulary, handle_unknown):
+    """Write the vectors of a plain column's ``codes`` into ``out`` (width, n_samples).
+
+    Unknown codes take the unknown row, or zeros under ``handle_unknown="ignore"``;
+    ``codes`` may be changed.
+    """
+    unknown = codes == UNKNOWN
+    has_unknown = unknown.any()
+    if has_unknown:
+        codes[unknown] = vocabulary.unknown_row
+    # Every code is a valid row by now; mode="clip" skips take's bounds
+    # check and its buffered copy.
+    np.take(table.T, codes, axis=1, out=out, mode="clip")
+    if has_unknown and handle_unknown == "ignore":
+        out[:, unknown] = 0
+
+
 def infrequent_masks(counts, n_samples, min_frequency, max_categories):
     """Per column, which categories are infrequent, from their ``counts``: by
     ``min_frequency`` (a count, or a share of ``n_samples``), then
