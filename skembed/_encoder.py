@@ -19,10 +19,11 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _dask, _inspection
+from . import _dask
 from ._crossfit import cross_fitted
 from ._fitting import code_columns, fit_coded, fit_vocabularies, raise_if_unknown
 from ._initial import column_starts
+from ._inspection import InspectionMixin, own_rows
 from ._settings import ONE_HOT, analyzers, fit_settings, widths
 from ._targets import no_target, prepare_target
 from ._tokens import (
@@ -31,7 +32,7 @@ from ._tokens import (
 from ._vocabulary import UNKNOWN, Vocabulary, infrequent_masks, write_vectors
 
 
-class EmbeddingEncoder(TransformerMixin, BaseEstimator):
+class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
     """Encode categorical columns as learned dense vectors (entity embeddings).
 
     During ``fit`` a small Keras network learns to predict ``y`` from one
@@ -634,7 +635,7 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             start += table.shape[1]
             nearest = _nearest_rows(block, table)
             # The unknown row, or a category sharing it, decodes as unknown.
-            unknown = ~np.append(_inspection.own_vectors(self, i), False)[nearest]
+            unknown = ~np.append(own_rows(self.embeddings_[i]), False)[nearest]
             if self.handle_unknown == "ignore":
                 unknown |= ~block.any(axis=1)
             # Through pandas: numpy would turn nanosecond datetimes into ints.
@@ -699,155 +700,6 @@ class EmbeddingEncoder(TransformerMixin, BaseEstimator):
             return [str(c) for c in categories]
         frequent = Vocabulary(infrequent).encode(categories) == UNKNOWN
         return [str(c) for c in categories[frequent]] + ["infrequent_sklearn"]
-
-    def get_embeddings(self, feature):
-        """One column's embedding table as a DataFrame indexed by category.
-
-        Parameters
-        ----------
-        feature : str or int
-            The column's name, or its position.
-
-        Returns
-        -------
-        embeddings : DataFrame of shape (n_categories, dims_[i])
-            Row ``j`` is ``categories_[i][j]``'s vector; the unknown vector
-            (``embeddings_[i][-1]``) is left out.
-
-        Examples
-        --------
-        >>> import pandas as pd
-        >>> from skembed import EmbeddingEncoder
-        >>> X = pd.DataFrame({"city": ["Paris", "Lyon"] * 5})
-        >>> one_hot = EmbeddingEncoder(
-        ...     initial_embeddings="one_hot", trainable=False, min_frequency=None
-        ... ).fit(X)
-        >>> one_hot.get_embeddings("city")  # doctest: +NORMALIZE_WHITESPACE
-               city_Lyon  city_Paris
-        city
-        Lyon         1.0         0.0
-        Paris        0.0         1.0
-        """
-        i = self._feature_index(feature)
-        names = self._feature_names()
-        start = sum(self.dims_[:i])
-        columns = self.get_feature_names_out()[start : start + self.dims_[i]]
-        return pd.DataFrame(
-            self.embeddings_[i][:-1],
-            index=pd.Index(self.categories_[i], name=names[i]),
-            columns=columns,
-        )
-
-    def most_similar(self, feature, category, n=5):
-        """The ``n`` categories whose vectors are nearest ``category``'s, by cosine.
-
-        Categories without a vector of their own (infrequent ones, and those
-        not seen in training, which share the unknown vector) are left out.
-
-        Parameters
-        ----------
-        feature : str or int
-            The column's name, or its position.
-        category : object
-            A category of that column.
-        n : int, default=5
-            How many categories to return, at most.
-
-        Returns
-        -------
-        similar : DataFrame
-            Indexed by category, with a "similarity" column, most similar first.
-
-        Examples
-        --------
-        >>> import pandas as pd
-        >>> from skembed import EmbeddingEncoder
-        >>> X = pd.DataFrame({"city": ["Paris", "Lyon", "Nice", "Lille"] * 25})
-        >>> vectors = pd.DataFrame([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9]],
-        ...                        index=["Paris", "Lille", "Nice", "Lyon"])
-        >>> encoder = EmbeddingEncoder(initial_embeddings={"city": vectors},
-        ...                            trainable=False).fit(X)
-        >>> encoder.most_similar("city", "Paris", n=2).index.tolist()
-        ['Lille', 'Lyon']
-        """
-        return _inspection.most_similar(self, feature, category, n)
-
-    def plot_embeddings(self, feature, method="pca", ax=None, annotate=20):
-        """Plot one column's vectors in 2-D (PCA or t-SNE), labelling the most frequent.
-
-        Needs matplotlib (``pip install skembed[plot]``).
-
-        Parameters
-        ----------
-        feature : str or int
-            The column's name, or its position.
-        method : {"pca", "tsne"}, default="pca"
-            How the vectors are brought to 2-D.
-        ax : matplotlib Axes or None
-            Where to draw; None makes a new figure.
-        annotate : int, default=20
-            How many of the most frequent categories get a label.
-
-        Returns
-        -------
-        ax : matplotlib Axes
-            The Axes drawn on.
-
-        Examples
-        --------
-        >>> import pandas as pd
-        >>> from skembed import EmbeddingEncoder
-        >>> X = pd.DataFrame({"city": ["Paris", "Lyon", "Nice", "Lille"] * 25})
-        >>> encoder = EmbeddingEncoder(epochs=30, random_state=0).fit(X, [0, 1] * 50)
-        >>> ax = encoder.plot_embeddings("city")  # needs matplotlib
-        >>> sorted(text.get_text() for text in ax.texts)
-        ['Lille', 'Lyon', 'Nice', 'Paris']
-        """
-        return _inspection.plot_embeddings(
-            self, feature, method=method, ax=ax, annotate=annotate
-        )
-
-    def export_vectors(self, feature, path):
-        """Write one column's vectors as text: a line per category, then its numbers.
-
-        The common word-vector text format, without a header line. The unknown
-        vector and the missing-value category are not written.
-
-        Parameters
-        ----------
-        feature : str or int
-            The column's name, or its position.
-        path : str or path-like
-            The text file to write (replaced if it exists).
-
-        Examples
-        --------
-        >>> import os, tempfile
-        >>> import pandas as pd
-        >>> from skembed import EmbeddingEncoder
-        >>> X = pd.DataFrame({"city": ["Paris", "Lyon"] * 5})
-        >>> one_hot = EmbeddingEncoder(
-        ...     initial_embeddings="one_hot", trainable=False, min_frequency=None
-        ... ).fit(X)
-        >>> path = os.path.join(tempfile.mkdtemp(), "cities.txt")
-        >>> one_hot.export_vectors("city", path)
-        >>> print(open(path).read(), end="")
-        Lyon 1.0 0.0
-        Paris 0.0 1.0
-        """
-        _inspection.export_vectors(self, feature, path)
-
-    def _feature_index(self, feature):
-        """Position of ``feature`` (a name or a position) among the input columns."""
-        check_is_fitted(self)
-        names = self._feature_names()
-        if isinstance(feature, Integral) and not isinstance(feature, bool):
-            if not 0 <= feature < len(names):
-                raise ValueError(f"feature position {feature} is out of range 0..{len(names) - 1}")
-            return int(feature)
-        if feature in names:
-            return names.index(feature)
-        raise ValueError(f"Unknown feature {feature!r}; the features are {names}")
 
     def _feature_names(self):
         return list(_check_feature_names_in(self, None))
