@@ -23,7 +23,9 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
-from ._fitting import Fitted, finished, row_maps
+from ._fitting import (
+    Fitted, check_some_given, finished, fit_vocabularies, raise_if_unknown, row_maps,
+)
 from ._settings import fit_settings, widths
 from ._spec import UNKNOWN_SHARE, network_spec
 
@@ -171,7 +173,7 @@ def fit(params, X, y, names):
     columns the encoder calls ``names``; return a :class:`~skembed._fitting.Fitted`."""
     import dask
 
-    from ._vocabulary import Vocabulary, infrequent_masks, unique_sorted
+    from ._vocabulary import UNKNOWN, Vocabulary, infrequent_masks, unique_sorted
 
     settings = fit_settings(params, names)
 
@@ -182,16 +184,25 @@ def fit(params, X, y, names):
     counted, summary = dask.compute(
         [X[c].value_counts(dropna=False, split_out=1) for c in X.columns], _target_summary(y)
     )
+    explicit = not (isinstance(params["categories"], str) and params["categories"] == "auto")
+    if explicit:
+        given = fit_vocabularies(None, names, [None] * len(names), params["categories"])
     vocabularies, counts = [], []
-    for name, count in zip(names, counted):
+    for i, (name, count) in enumerate(zip(names, counted)):
         values = pd.Series(count.index, dtype=count.index.dtype)
-        vocabulary = Vocabulary(unique_sorted(values, name))
+        vocabulary = given[i] if explicit else Vocabulary(unique_sorted(values, name))
+        codes = vocabulary.encode(values)
+        if params["handle_unknown"] == "error":
+            raise_if_unknown(values, codes, name, "fit")
+        if explicit:
+            check_some_given(values, codes, vocabulary, name)
+        known = codes != UNKNOWN  # values outside the given categories count for nothing
         column_counts = np.zeros(len(vocabulary), dtype=np.int64)
-        column_counts[vocabulary.encode(values)] = count.to_numpy()
+        column_counts[codes[known]] = count.to_numpy()[known]
         vocabularies.append(vocabulary)
         counts.append(column_counts)
+    n_rows = int(counted[0].sum())
     del counted  # the vocabularies hold what is needed of it
-    n_rows = int(counts[0].sum())
     if n_rows == 0:
         raise ValueError("The Dask DataFrame has no rows; at least one sample is required.")
     target = _target_of(params["target_type"], summary)
@@ -290,8 +301,6 @@ def _refuse_what_cannot_stream(params, warm):
     unsupported = {
         "analyzer": params["analyzer"] is not None,
         "initial_embeddings": params["initial_embeddings"] is not None,
-        "categories": not (isinstance(params["categories"], str)
-                           and params["categories"] == "auto"),
         "warm_start": warm,
     }
     named = [name for name, used in unsupported.items() if used]

@@ -92,14 +92,20 @@ def code_columns(columns, names, bags, vocabularies, handle_unknown, explicit):
                 value_codes = vocabulary.encode(bag.tokens, may_be_missing=False)
         if handle_unknown == "error":
             raise_if_unknown(values, value_codes, names[i], "fit")
-        if explicit and (value_codes == UNKNOWN).all():
-            raise ValueError(
-                f"None of the values of column {names[i]!r} is among its given categories: "
-                f"values like {list(pd.unique(np.asarray(values, dtype=object))[:3])}, "
-                f"categories like {vocabulary.categories[:3].tolist()}. Give the "
-                "categories with the column's type."
-            )
+        if explicit:
+            check_some_given(values, value_codes, vocabulary, names[i])
     return codes, tokens
+
+
+def check_some_given(values, codes, vocabulary, name):
+    """Refuse a column none of whose ``values`` is among its given categories."""
+    if (codes == UNKNOWN).all():
+        raise ValueError(
+            f"None of the values of column {name!r} is among its given categories: "
+            f"values like {list(pd.unique(np.asarray(values, dtype=object))[:3])}, "
+            f"categories like {vocabulary.categories[:3].tolist()}. Give the "
+            "categories with the column's type."
+        )
 
 
 def raise_if_unknown(column, codes, name, stage):

@@ -281,3 +281,38 @@ def test_a_streamed_fit_judges_columns_as_the_in_memory_fit():
         assert len(np.unique(encoder.embeddings_[0], axis=0)) > 10
     assert gains[1][0] > 0.05 > gains[1][1]
     np.testing.assert_allclose(gains[1], gains[0], atol=0.1)
+
+
+def test_a_dask_fit_takes_explicit_categories_as_the_in_memory_fit_does(data):
+    X, y, _ = data
+    X_before = X.copy()
+    X_lazy, y_lazy = _frame(X[["shop", "city"]], y, 4)
+    # s0-s29 and a shop no row holds; s30-s39 are outside the list: unknown.
+    shops = [f"s{i}" for i in range(30)] + ["s99"]
+    categories = [shops, ["Lyon", "Paris", None]]
+    params = dict(categories=categories, dims=3, epochs=2, min_frequency=None,
+                  min_column_gain=None, random_state=0)  # fmt: skip
+    streamed = EmbeddingEncoder(**params).fit(X_lazy, y_lazy)
+    in_memory = EmbeddingEncoder(**params).fit(X[["shop", "city"]], y)
+    for got, want in zip(streamed.categories_, in_memory.categories_):
+        assert got.tolist() == want.tolist() or (
+            got[:-1].tolist() == want[:-1].tolist() and pd.isna(got[-1]) and pd.isna(want[-1])
+        )
+    # Counts leave out the values outside the list, as in memory.
+    for got, want in zip(streamed.category_counts_, in_memory.category_counts_):
+        np.testing.assert_array_equal(got, want)
+    assert streamed.category_counts_[0][-1] == 0  # s99: in the list, in no row
+    # A shop outside the list is encoded as unknown, a listed one by its own vector.
+    out = streamed.transform(pd.DataFrame({"shop": ["s35", "s3"], "city": ["Lyon", "Lyon"]}))
+    table = streamed.embeddings_[0]
+    np.testing.assert_array_equal(out[0, :3], table[-1])
+    np.testing.assert_array_equal(out[1, :3], table[shops.index("s3")])
+    assert not np.array_equal(table[shops.index("s3")], table[-1])
+    # Refused as in memory: unknown values under handle_unknown="error", and a
+    # column none of whose values is listed.
+    with pytest.raises(ValueError, match=r"Found unknown categories \['s3\d'"):
+        EmbeddingEncoder(**params, handle_unknown="error").fit(X_lazy, y_lazy)
+    with pytest.raises(ValueError, match="None of the values of column 'shop'"):
+        EmbeddingEncoder(categories=[["x", "y"], categories[1]]).fit(X_lazy, y_lazy)
+    # The caller's frame (the in-memory fit's) is left as it was.
+    pd.testing.assert_frame_equal(X, X_before)
