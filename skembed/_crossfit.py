@@ -1,8 +1,9 @@
 """Cross fitting: encode each training row with vectors learned without its target.
 
-Numpy world. ``EmbeddingEncoder.fit_transform`` with ``cv`` set fits one encoder
-per fold on the other folds' rows and encodes the fold's rows with it; the
-encoder fitted on all rows is the one ``transform`` uses on new data.
+Numpy world. ``EmbeddingEncoder.fit_transform`` with ``cv`` set fits tables per
+fold on the other folds' rows (their codes, from the full fit) and encodes the
+fold's rows with them; the encoder fitted on all rows is the one ``transform``
+uses on new data.
 
 Two networks trained on different rows would learn their vectors in
 different coordinates. A fold's network therefore starts from the same

@@ -1,7 +1,8 @@
 """EmbeddingEncoder: parameters, validation, and the fit/transform orchestration.
 
-Numpy world. Training is delegated to :mod:`skembed._training`, imported inside
-``fit`` only; everything a fitted encoder does uses numpy and pandas.
+Numpy world. The fit's steps are functions in :mod:`skembed._fitting` (training
+in :mod:`skembed._training`, imported inside ``fit`` only); everything a fitted
+encoder does uses numpy and pandas.
 """
 
 from numbers import Integral, Real
