@@ -24,8 +24,10 @@ import numpy as np
 import pandas as pd
 
 from ._fitting import (
-    Fitted, check_some_given, finished, fit_vocabularies, raise_if_unknown, row_maps,
+    Fitted, check_some_given, finished, fit_vocabularies, given_fit, raise_if_unknown,
+    row_maps,
 )
+from ._initial import column_starts, nothing_to_learn, with_vector
 from ._settings import fit_settings, widths
 from ._spec import UNKNOWN_SHARE, network_spec
 
@@ -207,8 +209,10 @@ def fit(params, X, y, names):
         raise ValueError("The Dask DataFrame has no rows; at least one sample is required.")
     target = _target_of(params["target_type"], summary)
     infrequent = infrequent_masks(counts, n_rows, params["min_frequency"], params["max_categories"])
-    starts = [None] * len(names)
+    starts = column_starts(settings, vocabularies, infrequent)
     dims = widths(settings, vocabularies, starts)
+    if nothing_to_learn(True, starts, infrequent):
+        return given_fit(params, vocabularies, counts, infrequent, starts, dims, target)
 
     # 2. On the cluster: every partition coded, its validation and relabelled rows drawn.
     from sklearn.utils import check_random_state
@@ -224,8 +228,12 @@ def fit(params, X, y, names):
     # so that its batches mix all partitions, however the table is ordered (by date,
     # say), as an in-memory fit's shuffle does.
     n_slices = max(1, -(-round(n_rows * (1 - hold_out)) // CHUNK_ROWS))
+    # A column whose unknown row is given and frozen has nothing to learn there.
+    unknown_share = [
+        UNKNOWN_SHARE if s is None or not s.frozen[-1] else 0.0 for s in starts
+    ]
     coded = _coded_partitions(
-        X, y, vocabularies, target, split_seed, hold_out, UNKNOWN_SHARE, n_slices
+        X, y, vocabularies, target, split_seed, hold_out, unknown_share, n_slices
     )
     coded = coded.persist()
     parts = coded.to_delayed()
@@ -238,7 +246,8 @@ def fit(params, X, y, names):
         seen = [dask.delayed(_either)(a, b) for a, b in pairs] + seen[len(seen) - len(seen) % 2:]
     trained = dask.compute(seen[0])[0]
     trained = [t & ~rare for t, rare in zip(trained, infrequent)]
-    row_of_code = row_maps(trained, vocabularies)
+    # Categories with a given vector keep their rows even if training never sees them.
+    row_of_code = row_maps(with_vector(trained, starts), vocabularies)
 
     # 3. Training: one round in memory at a time, the rounds in a new order each epoch.
     def rows_and_target(frame):
@@ -280,7 +289,9 @@ def fit(params, X, y, names):
     spec = network_spec(
         params, [len(v) + 1 for v in vocabularies], dims, settings.hidden_units, target, starts
     )
-    tables, history, gains = train_on_chunks(spec, chunks, n_slices, validation, network_seed)
+    tables, history, gains = train_on_chunks(
+        spec, chunks, n_slices, validation, network_seed, starts=starts
+    )
     return Fitted(
         vocabularies, finished(tables, trained, starts, params["dtype"]), dims, starts,
         infrequent, counts, target, history, gains, network_seed,
@@ -300,7 +311,6 @@ def fit_transform(encoder, X, y=None):
 def _refuse_what_cannot_stream(params, warm):
     unsupported = {
         "analyzer": params["analyzer"] is not None,
-        "initial_embeddings": params["initial_embeddings"] is not None,
         "warm_start": warm,
     }
     named = [name for name, used in unsupported.items() if used]
@@ -450,7 +460,7 @@ def _code_partition(X_part, y_part, meta, vocabularies, target, split_seed, hold
     for i, vocabulary in enumerate(vocabularies):
         codes = vocabulary.encode(X_part.iloc[:, i]).astype(np.int32)
         # A small share of the training values stands for "a category not seen".
-        codes[(rng.random(len(codes)) < unknown_share) & ~val] = -1
+        codes[(rng.random(len(codes)) < unknown_share[i]) & ~val] = -1
         columns[f"c{i}"] = codes
     encoded = target.encode(y_part)
     for j in range(encoded.shape[1]):

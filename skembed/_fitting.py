@@ -131,12 +131,7 @@ def fit_coded(params, settings, codes, tokens, vocabularies, counts, infrequent,
     table rows in place.
     """
     if nothing_to_learn(target.loss != COOCCURRENCE, starts, infrequent):
-        nothing_trained = [np.zeros(len(v), dtype=bool) for v in vocabularies]
-        return Fitted(
-            vocabularies, finished(given_tables(starts), nothing_trained, starts, params["dtype"]),
-            dims, starts, infrequent, counts, target, {}, np.full(len(vocabularies), np.nan),
-            None,
-        )  # fmt: skip
+        return given_fit(params, vocabularies, counts, infrequent, starts, dims, target)
     rng = check_random_state(params["random_state"])
     train, val = split(len(codes), params["validation_fraction"], params["n_iter_no_change"],
                        rng)  # fmt: skip
@@ -181,6 +176,15 @@ def fit_coded(params, settings, codes, tokens, vocabularies, counts, infrequent,
     return Fitted(
         vocabularies, finished(tables, trained, starts, params["dtype"]), dims, starts,
         infrequent, counts, target, history, gains, network_seed,
+    )
+
+
+def given_fit(params, vocabularies, counts, infrequent, starts, dims, target):
+    """The :class:`Fitted` of a fit with nothing to train: every table given and frozen."""
+    nothing_trained = [np.zeros(len(v), dtype=bool) for v in vocabularies]
+    return Fitted(
+        vocabularies, finished(given_tables(starts), nothing_trained, starts, params["dtype"]),
+        dims, starts, infrequent, counts, target, {}, np.full(len(vocabularies), np.nan), None,
     )
 
 

@@ -316,3 +316,28 @@ def test_a_dask_fit_takes_explicit_categories_as_the_in_memory_fit_does(data):
         EmbeddingEncoder(categories=[["x", "y"], categories[1]]).fit(X_lazy, y_lazy)
     # The caller's frame (the in-memory fit's) is left as it was.
     pd.testing.assert_frame_equal(X, X_before)
+
+
+def test_a_dask_fit_starts_from_given_vectors_and_keeps_frozen_ones_exact(data):
+    X, y, _ = data
+    X_lazy, y_lazy = _frame(X[["shop", "city"]], y, 4)
+    rng = np.random.default_rng(1)
+    shops = pd.DataFrame(rng.normal(size=(40, 2)), index=[f"s{i}" for i in range(40)])
+    params = dict(initial_embeddings={"shop": shops}, trainable={"shop": False},
+                  dims={"city": 2}, epochs=2, min_column_gain=None, random_state=0)  # fmt: skip
+    streamed = EmbeddingEncoder(**params).fit(X_lazy, y_lazy)
+    frozen = streamed.get_embeddings("shop")
+    np.testing.assert_array_equal(frozen.to_numpy(), shops.loc[frozen.index].to_numpy(np.float32))
+    assert streamed.dims_ == [2, 2]
+    # The other column is trained: its vectors left their narrow random start.
+    assert np.abs(streamed.embeddings_[1]).max() > 0.01
+    # Frozen one-hot tables (the unknown row included): nothing to train, and
+    # the same encoding as in memory.
+    one_hot = EmbeddingEncoder(initial_embeddings="one_hot", trainable=False, min_frequency=None)
+    np.testing.assert_array_equal(
+        one_hot.fit(X_lazy, y_lazy).transform(X[["shop", "city"]]),
+        EmbeddingEncoder(**one_hot.get_params()).fit(X[["shop", "city"]], y).transform(
+            X[["shop", "city"]]
+        ),
+    )
+    assert one_hot.history_ == {}
