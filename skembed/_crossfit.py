@@ -61,7 +61,8 @@ def cross_fitted(params, names, fitted, coded, y):
             f"{(held_out_times > 1).sum()} more than once"
         )
     one_hot = [s is not None and s.one_hot for s in fitted.starts]
-    _check_one_hot_folds(params, names, fitted, codes, tokens, [train for train, _ in splits])
+    _check_one_hot_folds(params, names, fitted.vocabularies, one_hot, codes, tokens,
+                         [train for train, _ in splits])  # fmt: skip
     out = np.empty((len(codes), sum(fitted.dims)), dtype=fitted.tables[0].dtype)
     # Given vectors fix a column's orientation (and frozen ones must stay exact).
     given = params["initial_embeddings"]
@@ -158,18 +159,17 @@ def aligned(table, reference, counts):
     return out
 
 
-def _check_one_hot_folds(params, names, fitted, codes, tokens, fold_rows):
+def _check_one_hot_folds(params, names, vocabularies, one_hot, codes, tokens, fold_rows):
     """Refuse cross fitting where a fold's one-hot table would differ from the full one.
 
     Each fold applies ``min_frequency`` to its own rows: a one-hot column
     with infrequent categories there would get other output columns.
     """
-    one_hot = [i for i, s in enumerate(fitted.starts) if s is not None and s.one_hot]
-    if params["min_frequency"] is None or not one_hot:
+    if params["min_frequency"] is None or not any(one_hot):
         return
-    for i in one_hot:
+    for i in np.flatnonzero(one_hot):
         for rows in [np.arange(len(codes)), *fold_rows]:
-            counts = row_counts(codes[rows, i], tokens[i], len(fitted.vocabularies[i]))
+            counts = row_counts(codes[rows, i], tokens[i], len(vocabularies[i]))
             rare = infrequent_masks(
                 [counts], len(rows), params["min_frequency"], params["max_categories"]
             )

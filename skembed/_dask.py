@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ._fitting import (
-    Fitted, check_some_given, finished, fit_vocabularies, given_fit, raise_if_unknown,
+    Fitted, check_some_given, finished, given_fit, given_vocabularies, raise_if_unknown,
     row_maps,
 )
 from ._initial import column_starts, nothing_to_learn, with_vector
@@ -188,7 +188,7 @@ def fit(params, X, y, names):
     )
     explicit = not (isinstance(params["categories"], str) and params["categories"] == "auto")
     if explicit:
-        given = fit_vocabularies(None, names, [None] * len(names), params["categories"])
+        given = given_vocabularies(params["categories"], names, [False] * len(names))
     vocabularies, counts = [], []
     for i, (name, count) in enumerate(zip(names, counted)):
         values = pd.Series(count.index, dtype=count.index.dtype)

@@ -45,19 +45,26 @@ class Fitted:
 
 def fit_vocabularies(columns, names, bags, categories="auto"):
     """Each column's vocabulary: its categories, or a token column's tokens
-    (``bags``: per column None or its :class:`~skembed._tokens.Bags`)."""
+    (``bags``: per column None or its :class:`~skembed._tokens.Bags`), or
+    the given ``categories``."""
     if isinstance(categories, str) and categories == "auto":
         return [
             Vocabulary(unique_sorted(c, n) if b is None else token_categories(b, n))
             for c, n, b in zip(columns, names, bags)
         ]
+    return given_vocabularies(categories, names, [b is not None for b in bags])
+
+
+def given_vocabularies(categories, names, token_columns):
+    """The vocabularies of explicit ``categories``, one array-like per column;
+    a token column (``token_columns``) gets a row for the empty cell."""
     vocabularies = []
-    for given, name, bag in zip(categories, names, bags):
+    for given, name, is_token_column in zip(categories, names, token_columns):
         values = np.array(given)
         if values.dtype.kind in "US":
             # Keep a NaN among strings a NaN, not the string "nan".
             values = np.array(list(given), dtype=object)
-        if bag is not None and not pd.isna(values).any():
+        if is_token_column and not pd.isna(values).any():
             values = np.append(values.astype(object), np.nan)  # the empty cell's row
         try:
             vocabularies.append(Vocabulary(values))
@@ -126,9 +133,10 @@ def fit_coded(params, settings, codes, tokens, vocabularies, counts, infrequent,
 
     ``params`` are the encoder's ``get_params()``, ``settings`` its
     :class:`~skembed._settings.FitSettings`; ``target`` is the prepared
-    target (:func:`~skembed._targets.no_target` for a fit without y). ``network_seed`` fixes where the tables start (cross fitting's
-    folds start where the full fit did); None draws it. ``codes`` becomes
-    table rows in place.
+    target (:func:`~skembed._targets.no_target` for a fit without y).
+    ``network_seed`` fixes where the tables start (cross fitting's folds
+    start where the full fit did); None draws it. ``codes`` becomes table
+    rows in place.
     """
     if nothing_to_learn(target.loss != COOCCURRENCE, starts, infrequent):
         return given_fit(params, vocabularies, counts, infrequent, starts, dims, target)
