@@ -33,7 +33,7 @@ $(VENV)/.docs-installed: pyproject.toml | $(VENV)/bin/python
 	touch $@
 
 docs: $(VENV)/.docs-installed
-	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
+	$(PY) -m sphinx -E -W --keep-going -b html docs docs/_build/html
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info docs/_build docs/_generated docs/generated docs/auto_examples
