@@ -299,12 +299,11 @@ def fit(params, X, y, names):
 
 
 def fit_transform(encoder, X, y=None):
-    """``fit``, then the lazy ``transform``; cross fitting (``cv`` and y) is refused."""
-    if encoder.cv is not None and y is not None:
+    """``fit``, then the lazy ``transform``; cross fitting is refused."""
+    if encoder.cv is not None:
         raise ValueError(
-            f"cv={encoder.cv!r} cannot cross-fit a Dask DataFrame out of core: it would "
-            "train once per fold over the whole table. Set cv=None to fit and transform "
-            "it, or cross-fit a pandas sample of the rows."
+            "cv cannot cross-fit a Dask DataFrame out of core. Fit with cv=None and "
+            "transform, or cross-fit a pandas sample of the rows."
         )
     return encoder.fit(X, y).transform(X)  # the method: it validates the parameters
 

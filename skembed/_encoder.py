@@ -38,8 +38,7 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
 
     During ``fit`` a small Keras network learns to predict ``y`` from one
     embedding table per column: the looked-up vectors are concatenated and fed
-    to an output suited to the target (through ``hidden_units`` dense layers,
-    if any). By default ``fit_transform`` cross-fits, as TargetEncoder does.
+    through ``hidden_units`` dense layers to an output suited to the target.
     The network is then dropped and only the tables are kept; ``transform``
     replaces each value by its row of its column's table. A fitted encoder is
     plain numpy: it neither imports nor holds TensorFlow.
@@ -62,12 +61,11 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         Width of each column's embedding. An int applies to every column; a
         dict maps feature names to widths (unlisted columns use "auto"); a
         list gives one width per column. "auto" gives a column
-        ``min(4, n_categories)``: one number per category up to 4, then 4
-        however many categories. Chosen on the validation splits of the
-        development suite of real tables, over 8 and over rules that keep
-        growing with the cardinality: narrow vectors served
-        nearest-neighbour and tree models downstream better, and keep the
-        output small.
+        ``min(8, n_categories)``: one number per category up to 8, then 8
+        however many categories. Chosen on the benchmark's validation splits
+        over rules that keep growing with the cardinality: narrow vectors
+        served nearest-neighbour and tree models downstream better, and keep
+        the output small.
     categories : "auto" or list of array-like, default="auto"
         "auto" takes the sorted distinct values of each column. A list gives
         each column's categories in the order of their table rows; values
@@ -100,21 +98,16 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         infrequent categories share (the last row of each table). In a token
         column this applies to each token; an ignored token counts as a zero
         vector in its cell's mean.
-    min_frequency : int, float or None, default=1
+    min_frequency : int, float or None, default=5
         Categories seen fewer times than this in fit (a count, or a fraction
         of the rows when a float) are infrequent: they share the unknown
-        vector. The default, 1, gives every category seen in fit a vector of
-        its own (its few rows teach it little, and cross fitting keeps a
-        model downstream from trusting it more than it should); in cross
-        fitting, a category that a fold's rows lack then shares that fold's
-        unknown vector, as a new category does in ``transform``. A
+        vector, since a handful of rows cannot teach a vector of its own. A
         category with a given vector (``initial_embeddings``, or a previous
         fit under ``warm_start``) keeps it however rare, and then training
         leaves it as it is: its few rows would teach it only their own
         targets. One-hot tables group
         infrequent categories as OneHotEncoder does. None gives every category
-        its own row, as OneHotEncoder's default; in cross fitting, a category
-        that a fold's rows lack then keeps its untrained row there. In a token column, a token's
+        its own row, as OneHotEncoder's default. In a token column, a token's
         count is the number of rows holding it.
     max_categories : int or None, default=None
         Most distinct vectors per column, counting the one shared by unknown
@@ -133,15 +126,8 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         Binary trains a sigmoid output with log loss, multiclass a softmax with
         log loss, continuous a linear output on the standardized target with
         squared error (one output per column of a 2-D y).
-    hidden_units : tuple of int, default=()
-        Widths of the ReLU layers between the embeddings and the output. The
-        default, none, makes the output a linear function of the vectors
-        (before the sigmoid or softmax of a categorical target): each
-        category's effect on the target is then a linear function of its
-        vector, which a linear model downstream recovers in full. Hidden
-        layers let the vectors carry interactions between columns, which
-        served trees on large tables but cost linear and neighbour models
-        on the suite's small ones.
+    hidden_units : tuple of int, default=(64,)
+        Widths of the ReLU layers between the embeddings and the output.
     dropout : float, default=0.0
         Dropout rate applied to the concatenated embeddings during training.
     epochs : int, default=100
@@ -177,24 +163,21 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         together with others (a state's trend over the years, with the year
         passed beside the encoder) can be judged uninformative. None keeps
         every column's vectors.
-    cv : int, cross-validation generator, iterable or None, default=5
-        Cross fitting in ``fit_transform``, as in TargetEncoder (whose default
-        is also 5 folds): each fold of rows is encoded by an encoder fitted
-        on the other folds, so that no training row is encoded with vectors
-        learned from its own target. None encodes the training rows with the
-        encoder fitted on them, which a model downstream then trusts too
-        much: the vectors of rare categories fit their own rows' targets.
-        The folds' networks start from the full fit's starting weights, and
-        each fold's table then has its axes permuted and their signs flipped
-        to match the full fit's (a narrow table may converge with its axes
+    cv : int, cross-validation generator, iterable or None, default=None
+        Cross fitting in ``fit_transform``, as in TargetEncoder. None encodes
+        the training rows with the encoder fitted on them. Otherwise each fold
+        of rows is encoded by an encoder fitted on the other folds, so that no
+        training row is encoded with vectors learned from its own target. The
+        folds' networks start from the full fit's starting weights, and each
+        fold's table then has its axes permuted and their signs flipped to
+        match the full fit's (a narrow table may converge with its axes
         swapped), so that its vectors are read in the full encoder's
-        coordinates. The folds must hold every row out once, as KFold's do.
-        An int is the number of shuffled (stratified, for a categorical
-        target) folds. ``fit`` and ``transform`` are unaffected: they always
-        use the encoder fitted on all rows. Costs one more fit per fold in
-        ``fit_transform``. Without y there is no target to leak, and
-        ``fit_transform(X)`` is ``fit(X).transform(X)``; a continued fit
-        (``warm_start``) cannot be cross-fitted: set ``cv=None`` there.
+        coordinates. The
+        folds must hold every row out once, as KFold's do. An int is the
+        number of shuffled (stratified, for a categorical target) folds.
+        ``fit`` and ``transform`` are unaffected: they always use the encoder
+        fitted on all rows. Costs one more fit per fold. Without y there is
+        no target to leak, and ``fit_transform(X)`` is ``fit(X).transform(X)``.
     initial_embeddings : "one_hot", dict or None, default=None
         Where tables start instead of at random. "one_hot" gives every column
         an identity table, one output column per category (with
@@ -317,10 +300,10 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         categories="auto",
         analyzer=None,
         handle_unknown="infrequent_if_exist",
-        min_frequency=1,
+        min_frequency=5,
         max_categories=None,
         target_type="auto",
-        hidden_units=(),
+        hidden_units=(64,),
         dropout=0.0,
         epochs=100,
         batch_size=1024,
@@ -328,7 +311,7 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         validation_fraction=0.1,
         n_iter_no_change=3,
         min_column_gain=0.02,
-        cv=5,
+        cv=None,
         initial_embeddings=None,
         trainable=True,
         warm_start=False,

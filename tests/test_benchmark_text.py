@@ -60,10 +60,9 @@ def test_a_run_scores_every_encoder_on_a_tiny_text_task():
     # Tf-idf with the product one-hot: one column per word, and one shared by all products.
     tfidf = ok.query("encoder == 'TfidfVectorizer'").iloc[0]
     assert tfidf["width"] == len(WORDS) + 1
-    # The words tell the target: the embedding of the text column learns it,
-    # even cross-fitted on 160 rows (one-hot of the whole text is at chance).
+    # The words tell the target: the embedding of the text column learns it.
     embedded = ok.query("encoder == 'EmbeddingEncoder (word)' and model == 'linear'")
-    assert embedded["score"].iloc[0] > 0.7
+    assert embedded["score"].iloc[0] > 0.8
 
 
 def test_speed_table_lines_have_ratios():

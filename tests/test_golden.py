@@ -83,10 +83,6 @@ def _fit_transform(name):
     if name == "tokens":
         params = dict(analyzer={"note": "word", "city": "char_wb"})
         return fitted(params, X_fit=X).transform(_unseen(X))
-    if name == "hidden_layer":
-        return fitted(dict(hidden_units=(16,)), y_fit=targets["continuous"]).transform(
-            _unseen(plain)
-        )
     if name == "one_hot":
         return fitted(dict(initial_embeddings="one_hot")).transform(_unseen(plain))
     if name in ("given", "given_frozen"):
@@ -121,8 +117,8 @@ def _fit_transform(name):
 
 NAMES = [
     "binary", "continuous", "multiclass", "two_outputs", "widths_and_rare",
-    "explicit_categories", "tokens", "hidden_layer", "one_hot", "given", "given_frozen",
-    "warm_start", "without_target", "cross_fitted", "column_gate", "early_stopping", "dask",
+    "explicit_categories", "tokens", "one_hot", "given", "given_frozen", "warm_start",
+    "without_target", "cross_fitted", "column_gate", "early_stopping", "dask",
 ]  # fmt: skip
 
 

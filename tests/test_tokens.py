@@ -223,9 +223,7 @@ def test_a_callable_gets_each_unhashable_cell_on_its_own():
 
 def test_explicit_tokens_may_hold_nan_anywhere():
     X = pd.DataFrame({"t": ["bb"] * 20 + ["aa"] * 2})
-    encoder = EmbeddingEncoder(
-        analyzer="word", categories=[[np.nan, "aa", "bb"]], min_frequency=5, **FAST
-    )
+    encoder = EmbeddingEncoder(analyzer="word", categories=[[np.nan, "aa", "bb"]], **FAST)
     encoder.fit(X, [0, 1] * 11)
     assert encoder.infrequent_categories_[0][1:].tolist() == ["aa"]  # bb is frequent
 
