@@ -266,18 +266,25 @@ def summary_text(figures):
 
 
 def candidates_table(runs):
-    """Markdown: one row per validation run of EmbeddingEncoder parameters (label, cells)."""
-    header = ["EmbeddingEncoder, validation splits", "cells at or above the best",
+    """Markdown: one row per validation run of EmbeddingEncoder parameters.
+
+    ``runs`` holds ``(label, cell_tables)``, one cell table per seed the
+    candidate was run with; each column gives every seed's figure in turn.
+    """
+    header = ["EmbeddingEncoder, validation splits (seed 0 / 1)", "cells at or above the best",
               "within 2%", "mean shortfall", "worst cell", "linear, worst vs one-hot"]  # fmt: skip
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for label, cell_table in runs:
-        figures = summary(cell_table)
-        lines.append(
-            f"| {label} | {figures['cells_at_or_above_best']} of {figures['cells']} | "
-            f"{figures['cells_within_2pct']} | {100 * cell_table['shortfall'].mean():.1f}% | "
-            f"{figures['worst_cell']} ({100 * figures['worst_shortfall']:.1f}%) | "
-            f"{100 * figures['linear_worst_vs_onehot']:+.1f}% |"
-        )
+    for label, cell_tables in runs:
+        seeds = [(summary(t), t["shortfall"].mean()) for t in cell_tables]
+        columns = [
+            " / ".join(str(f["cells_at_or_above_best"]) for f, _ in seeds)
+            + f" of {seeds[0][0]['cells']}",
+            " / ".join(str(f["cells_within_2pct"]) for f, _ in seeds),
+            " / ".join(f"{100 * mean:.1f}%" for _, mean in seeds),
+            "; ".join(f"{f['worst_cell']} ({100 * f['worst_shortfall']:.1f}%)" for f, _ in seeds),
+            " / ".join(f"{100 * f['linear_worst_vs_onehot']:+.1f}%" for f, _ in seeds),
+        ]
+        lines.append(f"| {label} | " + " | ".join(columns) + " |")
     return "\n".join(lines)
 
 

@@ -43,12 +43,13 @@ TEXT_CANDIDATES = [
 #: The development suite's validation runs: (parameters tried, file stem under suite/).
 SUITE_CANDIDATES = [
     ("**the defaults** (`dims=\"auto\"` = `min(8, n)`, `min_frequency=5`, "
-     "`hidden_units=(64,)`, `min_column_gain=0.02`, tables starting in ±0.001)",
+     "`hidden_units=(64,)`, `min_column_gain=0.02`, `cv=None`, tables starting in ±0.001)",
      "suite_validation"),
-    ("the defaults with the wide random start (±0.05); the rows below it are with it too",
+    ("the defaults with the wide random start (±0.05); the rows below it up to "
+     "`min_column_gain=0.05, min_frequency=2` are with it too",
      "suite_validation_random-start-0.05"),
-    ("the defaults without the column gate (`min_column_gain=None`); the rows below it "
-     "up to `cv=5` are without it too", "suite_validation_min_column_gain-None"),
+    ("the same without the column gate (`min_column_gain=None`); the rows below it up to "
+     "`cv=5` are without it too", "suite_validation_min_column_gain-None"),
     ("`min_frequency=2`", "suite_validation_min_frequency-2"),
     ("`min_frequency=1`", "suite_validation_min_frequency-1"),
     ("`dims=4`", "suite_validation_dims-4"),
@@ -70,6 +71,17 @@ SUITE_CANDIDATES = [
     ("`min_column_gain=0.05, dims=4`", "suite_validation_min_column_gain-0.05_dims-4"),
     ("`min_column_gain=0.05, min_frequency=2`",
      "suite_validation_min_column_gain-0.05_min_frequency-2"),
+    # The second round: from the defaults (narrow start and gate).
+    ("`min_frequency=1, hidden_units=()`", "suite_validation_min_frequency-1_hidden_units"),
+    ("`cv=5, min_frequency=1`", "suite_validation_cv-5_min_frequency-1"),
+    ("`cv=5, min_frequency=1, hidden_units=()`",
+     "suite_validation_cv-5_min_frequency-1_hidden_units"),
+    ("`cv=5, min_frequency=2, hidden_units=()`",
+     "suite_validation_cv-5_min_frequency-2_hidden_units"),
+    ("`cv=5, min_frequency=1, hidden_units=(), min_column_gain=None`",
+     "suite_validation_cv-5_min_frequency-1_hidden_units-_min_column_gain-None"),
+    ("`cv=5, min_frequency=1, hidden_units=(), dims=4`",
+     "suite_validation_cv-5_min_frequency-1_hidden_units-_dims-4"),
 ]
 #: The default benchmark's run with the vectors learned without y.
 WITHOUT_Y = "full_OneHotEncoder-EmbeddingEncoder-EmbeddingEncoder-without-y"
@@ -124,6 +136,13 @@ def crossfit_table():
         cells = [f"{r.score:.{digits}f} ({r.train_score:.{digits}f})" for r in (a, b)]
         lines.append(f"| {key[0]} / {key[1]} | {key[2]} | {cells[0]} | {cells[1]} |")
     return "\n".join(lines)
+
+
+def _suite_seeds(stem):
+    """A suite validation run's cell tables: seed 0's, and seed 1's where it was run."""
+    seed1 = stem.replace("suite_validation", "suite_validation_seed1", 1)
+    paths = [suite.RESULTS_DIR / f"{name}_cells.csv" for name in (stem, seed1)]
+    return [pd.read_csv(path) for path in paths if path.exists()]
 
 
 def candidates_table(candidates, encoder="EmbeddingEncoder"):
@@ -224,8 +243,7 @@ def tables():
         "suite_scores": suite.scores_table(_read_suite("suite_test")),
         "suite_machine": _suite_machine("suite_test"),
         "suite_candidates": suite.candidates_table(
-            [(label, pd.read_csv(suite.RESULTS_DIR / f"{stem}_cells.csv"))
-             for label, stem in SUITE_CANDIDATES]
+            [(label, _suite_seeds(stem)) for label, stem in SUITE_CANDIDATES]
         ),
     }
     for dataset, scores in text_scores.groupby("dataset", sort=False):

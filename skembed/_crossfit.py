@@ -8,10 +8,15 @@ uses on new data.
 Two networks trained on different rows would learn their vectors in
 different coordinates. A fold's network therefore starts from the same
 tables and weights as the full one (the same seed, which the targets do not
-touch), and ends with its axes where the full one's are: on flights the best
-rotation between a fold's table and the full table is within 2% of the
-identity. So the fold's vectors are used as they are. Any map fitted onto
-the full encoder's vectors would carry the held-out rows' targets back in:
+touch), and its table's axes are then matched to the full one's (a
+permutation and signs, :func:`aligned`). Its vectors still differ from the
+full fit's by choices the network's layers make up for, most for columns of
+few categories with many rows each, so each category's vector is moved
+toward the full fit's by its count (:func:`toward_full`): fixed weights,
+which give a row's own target a share of about ``1 / (n + 50)`` in its
+encoding. Any map
+fitted onto the full encoder's vectors would carry the held-out rows'
+targets back in:
 an affine map passed exactly through the full vectors of a column of few
 categories, and even a rotation, scale and shift fitted on every category
 followed a category's full vector a quarter to a half of the way on a column
@@ -30,6 +35,12 @@ from ._settings import fit_settings, widths
 from ._targets import prepare_target, typed_target
 from ._tokens import row_counts, write_pooled_vectors
 from ._vocabulary import infrequent_masks, write_vectors
+
+#: Cross fitting weighs a fold's vector of a category as this many rows
+#: against the full fit's vector (see :func:`toward_full`). Chosen on the
+#: validation splits: 50 did better than 10 on the development suite with
+#: both candidates tried.
+FOLD_VECTOR_ROWS = 50
 
 
 def cross_fitted(params, names, fitted, coded, y):
@@ -89,9 +100,32 @@ def cross_fitted(params, names, fitted, coded, y):
             tables[i] = aligned(tables[i], fitted.tables[i], fitted.counts[i])
         for i in np.flatnonzero(constant):
             tables[i] = fitted.tables[i]
+        tables = [toward_full(fold, full, counts)
+                  for fold, full, counts in zip(tables, fitted.tables, fitted.counts)]  # fmt: skip
         out[held_out] = _encoded(codes[held_out], tokens, fitted.vocabularies, tables,
                                  params["handle_unknown"])  # fmt: skip
     return out
+
+
+def toward_full(table, full, counts):
+    """A fold's ``table`` moved toward the ``full`` fit's, by each category's count.
+
+    A category seen ``n`` times in fit gets ``w * full + (1 - w) * table``,
+    ``w = n / (n + FOLD_VECTOR_ROWS)``; the unknown row (the last) stays the
+    fold's. A frequent category's full vector owes little to any one of its
+    rows, while its fold vector may sit elsewhere: a network's vectors are
+    defined only up to what its layers undo, and a fold settles on other ones
+    (on flights, a month's vector in a fold was two thirds of the spread
+    between months away from the full fit's). A model downstream, fitted on
+    the folds' vectors, then misreads the full fit's at transform; on flights
+    cross fitting took gradient boosting's AUC from 0.753 to 0.679, and 0.748
+    with the move. A row's own target has a share of about
+    ``1 / (n + FOLD_VECTOR_ROWS)`` in its encoding: its share of the full
+    vector, ``1 / n``, times ``w``.
+    """
+    weights = np.append(np.asarray(counts, dtype=np.float64), 0.0)[: len(table), None]
+    weights /= weights + FOLD_VECTOR_ROWS
+    return (weights * full + (1 - weights) * table).astype(table.dtype)
 
 
 def _fold_tables(params, names, fitted, codes, tokens, y):

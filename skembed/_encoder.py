@@ -172,7 +172,11 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         fold's table then has its axes permuted and their signs flipped to
         match the full fit's (a narrow table may converge with its axes
         swapped), so that its vectors are read in the full encoder's
-        coordinates. The
+        coordinates. A category seen ``n`` times in fit is then encoded by
+        ``w`` of its full vector and ``1 - w`` of its fold's, ``w = n / (n +
+        50)``: a frequent category's full vector owes little to any one row,
+        while its fold vectors may lie elsewhere, which a model downstream
+        would misread at transform. The
         folds must hold every row out once, as KFold's do. An int is the
         number of shuffled (stratified, for a categorical target) folds.
         ``fit`` and ``transform`` are unaffected: they always use the encoder

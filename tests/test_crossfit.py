@@ -7,6 +7,14 @@ from conftest import FAST, make_frame
 from sklearn.model_selection import KFold, StratifiedKFold
 
 from skembed import EmbeddingEncoder
+from skembed._crossfit import FOLD_VECTOR_ROWS
+
+
+def _fold_part(crossed, full, n):
+    """What a fold's own vector contributes to a cross-fitted encoding of a
+    category seen ``n`` times: the encoding less its share of the full vector."""
+    w = n / (n + FOLD_VECTOR_ROWS)
+    return (crossed - w * full) / (1 - w)
 
 
 
@@ -15,17 +23,22 @@ def test_cross_fitting_encodes_each_row_without_its_own_target(frame):
     # A unique ID per row: a pure leak, whose vector can only memorize y
     # (min_frequency=None: each ID keeps a vector of its own).
     X = X.assign(row_id=[f"r{i}" for i in range(len(X))])
-    encoder = EmbeddingEncoder(cv=3, dims=2, min_frequency=None, **FAST)
+    splits = list(KFold(3, shuffle=True, random_state=0).split(X))
+    encoder = EmbeddingEncoder(cv=splits, dims=2, min_frequency=None, **FAST)
     crossed = encoder.fit_transform(X, y)
     plain = EmbeddingEncoder(dims=2, min_frequency=None, **FAST).fit(X, y)
     # fit and transform are those of the encoder fitted on all rows.
     for a, b in zip(encoder.embeddings_, plain.embeddings_):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(encoder.transform(X), plain.transform(X))
-    # Each row's ID is unknown to the encoder of its fold: one vector per fold.
-    ids = crossed[:, -2:]
-    assert len(np.unique(ids, axis=0)) == 3
-    assert len(np.unique(plain.transform(X)[:, -2:], axis=0)) > 3
+    # Each row's ID is unknown to the encoder of its fold: one vector per fold,
+    # plus a fifty-first of the ID's full vector.
+    full_ids = plain.transform(X)[:, -2:]
+    fold_ids = _fold_part(crossed[:, -2:], full_ids, n=1)
+    for _, held_out in splits:
+        np.testing.assert_allclose(fold_ids[held_out], fold_ids[held_out[:1]].repeat(len(held_out), 0),
+                                   rtol=0, atol=1e-6)  # fmt: skip
+    assert len(np.unique(full_ids, axis=0)) > 3
     # The other columns keep informative vectors, close to the full fit's.
     city = slice(0, 2)
     assert np.corrcoef(crossed[:, city].ravel(), plain.transform(X)[:, city].ravel())[0, 1] > 0.5
@@ -66,7 +79,8 @@ def _ids_and_binary_target(n_categories, n_rows, seed=0):
 def test_cross_fitted_vectors_do_not_follow_their_rows_targets(n_categories, n_rows):
     # Flip the targets of one category's rows in the first fold: the full
     # encoder's vector of that category moves; the held-out rows' cross-fitted
-    # vector must not follow it. (An affine map onto the full vectors followed
+    # vector follows it by the full vector's weight, n / (n + 50), and its
+    # fold's part not at all. (An affine map onto the full vectors followed
     # all the way on 4 categories; a rotation, scale and shift fitted on every
     # category a quarter to a half of the way on 12.)
     X, y = _ids_and_binary_target(n_categories, n_rows)
@@ -77,6 +91,7 @@ def test_cross_fitted_vectors_do_not_follow_their_rows_targets(n_categories, n_r
         row = held_out[ids[held_out] == category][0]
         flipped = y.copy()
         flipped[held_out[ids[held_out] == category]] ^= 1
+        n = int((ids == category).sum())
         crossed, full = [], []
         for target in (y, flipped):
             encoder = EmbeddingEncoder(cv=splits, epochs=3, batch_size=128, random_state=0,
@@ -86,7 +101,9 @@ def test_cross_fitted_vectors_do_not_follow_their_rows_targets(n_categories, n_r
         full_move = full[1] - full[0]
         assert np.linalg.norm(full_move) > 1e-3  # the flip teaches the full encoder
         follows = (crossed[1] - crossed[0]) @ full_move / (full_move @ full_move)
-        assert abs(follows) < 0.1
+        assert follows == pytest.approx(n / (n + FOLD_VECTOR_ROWS), abs=0.01)
+        fold_move = _fold_part(crossed[1], full[1], n) - _fold_part(crossed[0], full[0], n)
+        assert abs(fold_move @ full_move) / (full_move @ full_move) < 0.05
 
 
 def test_a_column_of_few_categories_is_not_copied_from_the_full_encoder():
@@ -99,7 +116,8 @@ def test_a_column_of_few_categories_is_not_copied_from_the_full_encoder():
 
 def test_categories_a_fold_did_not_train_share_its_unknown_vector():
     # Rare categories, each trained by no fold (4 rows per fold, under
-    # min_frequency=5), must not receive the full encoder's vectors.
+    # min_frequency=5), get their fold's unknown vector, and of the full
+    # encoder's vector only its weight by their count (6 / 56).
     values = ["A"] * 300 + ["B"] * 300 + [f"r{i}" for i in range(40) for _ in range(6)]
     X = pd.DataFrame({"c": values})
     y = np.random.default_rng(0).integers(0, 2, len(X))
@@ -109,9 +127,11 @@ def test_categories_a_fold_did_not_train_share_its_unknown_vector():
     crossed = encoder.fit_transform(X, y)
     full = encoder.transform(X)
     rare = X["c"].str.startswith("r").to_numpy()
+    fold_part = _fold_part(crossed, full, n=6)
     for k in range(3):
-        rows = rare & (fold_of == k)
-        assert len(np.unique(crossed[rows], axis=0)) == 1  # the fold's unknown vector
+        rows = np.flatnonzero(rare & (fold_of == k))
+        np.testing.assert_allclose(fold_part[rows], fold_part[rows[:1]].repeat(len(rows), 0),
+                                   rtol=0, atol=1e-6)  # the fold's unknown vector
     assert len(np.unique(full[rare], axis=0)) > 3  # where the full fit has their own
 
 
