@@ -31,7 +31,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from ._measure import log, log_end, machine_info, start_benchmark
+from ._measure import log, log_end, start_benchmark
 from ._registry import ENCODERS, HGB_MAX_CATEGORIES, KNN_NEIGHBORS
 from .default import params_label
 from .tables import LOADERS, MAX_ROWS, load

@@ -16,7 +16,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the benchmarks package: it lives beside skembed, not in it
 
-from benchmarks import pretrain, search, scaling, speed, text, vocabulary  # noqa: E402
+from benchmarks import pretrain, scaling, speed, text, vocabulary  # noqa: E402
 from benchmarks._plots import plot_scaling, plot_scores, plot_times  # noqa: E402
 from benchmarks.default import RESULTS_DIR, cost_table, score_table, summarize  # noqa: E402
 from benchmarks import suite  # noqa: E402

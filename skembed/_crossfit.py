@@ -14,13 +14,11 @@ full fit's by choices the network's layers make up for, most for columns of
 few categories with many rows each, so each category's vector is moved
 toward the full fit's by its count (:func:`toward_full`): fixed weights,
 which give a row's own target a share of about ``1 / (n + 50)`` in its
-encoding. Any map
-fitted onto the full encoder's vectors would carry the held-out rows'
-targets back in:
-an affine map passed exactly through the full vectors of a column of few
-categories, and even a rotation, scale and shift fitted on every category
-followed a category's full vector a quarter to a half of the way on a column
-of 12 categories.
+encoding. Any map fitted onto the full encoder's vectors would carry the
+held-out rows' targets back in: an affine map passed exactly through the
+full vectors of a column of few categories, and even a rotation, scale and
+shift fitted on every category followed a category's full vector a quarter
+to a half of the way on a column of 12 categories.
 """
 
 from numbers import Integral

@@ -176,9 +176,9 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         ``w`` of its full vector and ``1 - w`` of its fold's, ``w = n / (n +
         50)``: a frequent category's full vector owes little to any one row,
         while its fold vectors may lie elsewhere, which a model downstream
-        would misread at transform. The
-        folds must hold every row out once, as KFold's do. An int is the
-        number of shuffled (stratified, for a categorical target) folds.
+        would misread at transform. The folds must hold every row out once,
+        as KFold's do. An int is the number of shuffled (stratified, for a
+        categorical target) folds.
         ``fit`` and ``transform`` are unaffected: they always use the encoder
         fitted on all rows. Costs one more fit per fold. Without y there is
         no target to leak, and ``fit_transform(X)`` is ``fit(X).transform(X)``.

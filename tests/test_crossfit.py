@@ -3,8 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import FAST, make_frame
-from sklearn.model_selection import KFold, StratifiedKFold
+from conftest import FAST
+from sklearn.model_selection import KFold
 
 from skembed import EmbeddingEncoder
 from skembed._crossfit import FOLD_VECTOR_ROWS
