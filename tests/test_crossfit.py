@@ -17,7 +17,6 @@ def _fold_part(crossed, full, n):
     return (crossed - w * full) / (1 - w)
 
 
-
 def test_cross_fitting_encodes_each_row_without_its_own_target(frame):
     X, y = frame
     # A unique ID per row: a pure leak, whose vector can only memorize y

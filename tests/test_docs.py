@@ -207,7 +207,7 @@ def test_benchmark_page_suite_candidate_claims_hold():
     page = " ".join((DOCS / "benchmarks.md").read_text().split())
 
     def cell(stem, table, model, column="shortfall"):
-        return f"{100 * cells_of(stem).loc[(table, model), column]:.1f}%"
+        return pct(cells_of(stem).loc[(table, model), column])
 
     # The first round's comparisons are against the defaults without the column gate.
     defaults, narrow = "suite_validation_min_column_gain-None", "suite_validation_dims-2"
