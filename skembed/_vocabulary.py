@@ -1,6 +1,7 @@
 """One column's categories and the mapping of values to row indices.
 
-Numpy world: imports numpy and pandas only.
+Numpy world: imports numpy and pandas only (and pyarrow, to look up strings
+that Arrow already holds).
 
 A column of ``n`` categories owns an embedding table of ``n + 1`` rows. Row ``i``
 belongs to ``categories[i]``; the last row, ``n``, is shared by unknown values
@@ -27,6 +28,22 @@ def _hashable(values):
     if getattr(values, "dtype", None) == np.float16:
         return values.astype(np.float32)
     return values
+
+
+def _arrow_strings(values):
+    """``values`` as a pyarrow (chunked) array if they are strings stored by
+    Arrow (pandas 3's default ``str``, ``string[pyarrow]``, ``ArrowDtype``
+    strings), else None. pyarrow is imported only for such values."""
+    dtype = getattr(values, "dtype", None)
+    if not (
+        isinstance(dtype, pd.StringDtype) and dtype.storage != "python"
+        or isinstance(dtype, pd.ArrowDtype) and dtype.kind == "U"
+    ):
+        return None
+    import pyarrow as pa
+
+    # Through the Arrow protocol: the strings are not copied.
+    return pa.array(getattr(values, "array", values))
 
 
 def write_vectors(out, codes, table, vocabulary, handle_unknown):
@@ -125,6 +142,11 @@ class Vocabulary:
         if not self._index.is_unique:
             duplicated = self._index[self._index.duplicated()].unique()[:5].tolist()
             raise ValueError(f"categories contain duplicates: {duplicated}")
+        self._arrow_value_sets = {}  # by Arrow type: see _arrow_lookup
+
+    def __getstate__(self):
+        # The Arrow value sets are a cache: a pickled vocabulary stays numpy.
+        return {**self.__dict__, "_arrow_value_sets": {}}
 
     def __len__(self):
         return len(self.categories)
@@ -157,9 +179,37 @@ class Vocabulary:
         return self._lookup(column, may_be_missing)
 
     def _lookup(self, values, may_be_missing=True):
-        values = _hashable(values)
-        codes = self._index.get_indexer(values)
+        arrow = _arrow_strings(values)
+        if arrow is not None and len(arrow) >= len(self.categories):
+            codes = self._arrow_lookup(arrow)
+        else:
+            values = _hashable(values)
+            codes = self._index.get_indexer(values)
         if may_be_missing and self.missing_code != UNKNOWN:
             # The hash table matches NaN to NaN but not None or pd.NA to NaN.
             codes[_is_missing(values)] = self.missing_code
         return codes
+
+    def _arrow_lookup(self, strings):
+        """Codes of a pyarrow string array, looked up by Arrow itself.
+
+        pandas' hash table would first turn every Arrow string into a Python
+        one (twice the time of an ``object`` column). Arrow hashes the value
+        set anew at each call, which costs about as much as looking up as many
+        rows: the caller uses this only for at least as many rows as categories.
+        Missing values come back unknown, as from ``get_indexer``.
+        """
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        value_set = self._arrow_value_sets.get(strings.type)
+        if value_set is None:
+            # Position for position: a category that is not a string (the
+            # missing one among them) is a null, which no string matches.
+            value_set = pa.array(
+                [v if isinstance(v, str) else None for v in self.categories.tolist()],
+                type=strings.type,
+            )
+            self._arrow_value_sets[strings.type] = value_set
+        found = pc.index_in(strings, value_set=value_set, skip_nulls=True)
+        return found.fill_null(UNKNOWN).to_numpy(zero_copy_only=False).astype(np.intp)

@@ -591,3 +591,19 @@ def test_one_fitted_encoder_transforms_in_8_threads_as_serially(fitted, frame):
         threaded = list(pool.map(fitted.transform, parts))
     for a, b in zip(serial, threaded):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("dtype", ["str", "string[pyarrow]", "category"])
+def test_arrow_strings_fit_and_transform_as_object_strings(dtype):
+    pytest.importorskip("pyarrow")
+    X, y = make_frame(n=200)
+    X = X.assign(city=X["city"].astype(object).where(np.arange(200) % 17 != 0, None))
+    as_object = X.astype({"city": object})
+    given = X.astype({"city": dtype})
+    reference = EmbeddingEncoder(**FAST).fit(as_object, y)
+    encoder = EmbeddingEncoder(**FAST).fit(given, y)
+    for ours, theirs in zip(encoder.embeddings_, reference.embeddings_):
+        np.testing.assert_array_equal(ours, theirs)
+    new = pd.DataFrame({"city": ["Nice", "Rome", None] * 70, "shop": [1, 2, 3] * 70})
+    expected = reference.transform(new.astype({"city": object}))
+    np.testing.assert_array_equal(encoder.transform(new.astype({"city": dtype})), expected)

@@ -78,3 +78,53 @@ def test_float16_values_are_looked_up_as_float32():
     assert categories.dtype != np.float16
     assert Vocabulary(categories).encode(column).tolist() == [0, 1, 2, 0]
     assert Vocabulary(np.array([1.5, 0.5], dtype=np.float16)).encode(column).tolist() == [1, 0, -1, 1]
+
+
+def _arrow_string_dtypes():
+    pa = pytest.importorskip("pyarrow")
+    return ["str", "string[pyarrow]", pd.ArrowDtype(pa.string()), pd.ArrowDtype(pa.large_string())]
+
+
+@pytest.mark.parametrize(
+    "categories",
+    [
+        np.array(["a", "b", "c", np.nan], dtype=object),
+        # Given categories: the missing one and a number among the strings.
+        np.array(["c", np.nan, "a", 7], dtype=object),
+        np.array([1, 2, 3]),
+    ],
+    ids=["sorted", "given", "numbers"],
+)
+def test_arrow_strings_are_looked_up_like_object_strings(categories, monkeypatch):
+    column = pd.Series(["a", None, "zz", "c", "b", "a", None, "7"] * 3, dtype=object)
+    vocabulary = Vocabulary(categories)
+    expected = vocabulary.encode(column)
+    # Arrow looks these up itself: pandas' hash table is not asked.
+    monkeypatch.setattr(pd.Index, "get_indexer", None)
+    for dtype in _arrow_string_dtypes():
+        codes = vocabulary.encode(column.astype(dtype))
+        assert codes.dtype == expected.dtype
+        np.testing.assert_array_equal(codes, expected)
+        # A concatenated column is stored in several Arrow chunks.
+        halves = pd.concat([column[:10].astype(dtype), column[10:].astype(dtype)])
+        np.testing.assert_array_equal(vocabulary.encode(halves), expected)
+
+
+def test_few_arrow_strings_go_through_pandas():
+    # Fewer rows than categories: Arrow would hash the whole value set for them.
+    vocabulary = Vocabulary(np.array(list("abcdefgh"), dtype=object))
+    column = pd.Series(["b", None, "z"], dtype=object)
+    for dtype in _arrow_string_dtypes():
+        assert vocabulary.encode(column.astype(dtype)).tolist() == [1, UNKNOWN, UNKNOWN]
+
+
+def test_a_pickled_vocabulary_carries_no_arrow_objects():
+    import pickle
+
+    (dtype, *_) = _arrow_string_dtypes()
+    vocabulary = Vocabulary(np.array(["a", "b"], dtype=object))
+    vocabulary.encode(pd.Series(["a", "b", "a"], dtype=dtype))
+    assert vocabulary._arrow_value_sets  # the cache was filled
+    restored = pickle.loads(pickle.dumps(vocabulary))
+    assert restored._arrow_value_sets == {}
+    assert restored.encode(pd.Series(["b", "a", "q"], dtype=dtype)).tolist() == [1, 0, UNKNOWN]
