@@ -115,8 +115,13 @@ def transform(encoder, X):
     names_out = [str(n) for n in encoder.get_feature_names_out()]
     empty = pd.DataFrame({n: np.empty(0, dtype=encoder.dtype) for n in names_out})
     meta = X._meta  # the collection's promised columns and dtypes
+    import dask
+
+    # One key of the graph, which each worker fetches once, not a copy of the
+    # fitted tables inside every partition's task.
+    shared = dask.delayed(encoder, pure=True)
     frame = X.map_partitions(
-        _encode_partition, encoder, meta, names_out, meta=empty, align_dataframes=False
+        _encode_partition, shared, meta, names_out, meta=empty, align_dataframes=False
     )
     return frame if output == "pandas" else frame.to_dask_array()
 

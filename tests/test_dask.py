@@ -55,6 +55,20 @@ def test_pandas_output_is_a_dask_dataframe_with_the_feature_names(data):
     pd.testing.assert_frame_equal(encoded.compute(), encoder.transform(X))
 
 
+def test_the_fitted_tables_are_one_key_of_the_graph_not_one_copy_per_partition():
+    shops = pd.DataFrame({"shop": [f"s{i}" for i in range(4000)] * 2})
+    y = np.arange(8000) % 2
+    encoder = EmbeddingEncoder(dims=8, epochs=1, min_frequency=None, random_state=0)
+    encoder.fit(shops, y)
+    table_bytes = encoder.embeddings_[0].nbytes  # 128 kB; a partition's rows, 1 kB
+    few = shops.iloc[::80]
+    encoded = encoder.transform(dd.from_pandas(few, npartitions=6))
+    graph = dict(encoded.__dask_graph__())
+    holders = [key for key, task in graph.items() if len(pickle.dumps(task)) > table_bytes]
+    assert len(holders) == 1, holders  # the encoder's own key, fetched once per worker
+    assert np.array_equal(encoded.compute(), encoder.transform(few))
+
+
 def test_the_graph_carries_no_tensorflow_object(data):
     X, _, encoder = data
     encoded = encoder.transform(dd.from_pandas(X, npartitions=2))
