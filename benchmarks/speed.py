@@ -325,7 +325,8 @@ def _with_ratios(records):
 
 
 def dtype_variants(data, X):
-    """The same frame with its string columns as ``object`` and as ``category``.
+    """The same frame with its string columns as ``object``, as ``string[pyarrow]``
+    (what a Dask partition holds: Dask converts strings to it) and as ``category``.
 
     ``X``'s own strings are pandas' default: with pandas 3 and pyarrow, ``str``
     stored by Arrow, which a hash lookup reads differently from Python strings.
@@ -333,6 +334,7 @@ def dtype_variants(data, X):
     strings = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
     return {
         f"{data} (object)": X.astype(dict.fromkeys(strings, object)),
+        f"{data} (string[pyarrow], as in Dask)": X.astype(dict.fromkeys(strings, "string[pyarrow]")),
         f"{data} (category)": X.astype("category"),
     }
 

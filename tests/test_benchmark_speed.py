@@ -193,3 +193,17 @@ def test_markdown_csv_and_json(records, tmp_path):
     assert len(written) == len(results)
     payload = json.loads(paths[1].read_text())
     assert payload["run"] == "test" and len(payload["results"]) == len(results)
+
+
+def test_dtype_variants_hold_the_same_strings_as_each_dtype(data):
+    pytest.importorskip("pyarrow")
+    X = data[0]
+    variants = speed.dtype_variants("flights", X)
+    strings = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
+    assert strings, "the data has string columns"
+    expected = {"object": object, "string[pyarrow], as in Dask": pd.StringDtype("pyarrow", pd.NA)}
+    for label, dtype in expected.items():
+        frame = variants[f"flights ({label})"]
+        assert all(frame[c].dtype == dtype for c in strings), label
+        pd.testing.assert_frame_equal(frame.astype(object), X.astype(object))
+    assert all(isinstance(t, pd.CategoricalDtype) for t in variants["flights (category)"].dtypes)
