@@ -184,10 +184,15 @@ def fit(params, X, y, names):
 
     settings = fit_settings(params, names)
 
+    def say(message):  # what the cluster is doing, under verbose
+        if params["verbose"]:
+            print(message, flush=True)
+
     # 1. On the cluster: each column's categories and counts, and the target's summary.
     # split_out=1: the partial counts are combined in a tree, never shuffled between
     # workers (a shuffle's worker-side unpacking is fragile, and the result comes
     # back whole anyway).
+    say(f"Counting the categories of {len(names)} column(s) over {X.npartitions} partition(s)")
     counted, summary = dask.compute(
         [X[c].value_counts(dropna=False, split_out=1) for c in X.columns], _target_summary(y)
     )
@@ -237,6 +242,8 @@ def fit(params, X, y, names):
     unknown_share = [
         UNKNOWN_SHARE if s is None or not s.frozen[-1] else 0.0 for s in starts
     ]
+    say(f"Coding {n_rows:,} rows over {X.npartitions} partition(s), {n_slices} round(s) "
+        "an epoch")
     coded = _coded_partitions(
         X, y, vocabularies, target, split_seed, hold_out, unknown_share, n_slices
     )
@@ -280,6 +287,7 @@ def fit(params, X, y, names):
 
     validation = None
     if hold_out:
+        say("Gathering the validation rows")
         held = coded[coded["val"]].compute()
         if len(held) == 0:
             raise ValueError(

@@ -214,8 +214,11 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         Seeds the validation split and the network. With an int, two fits on
         the same data give identical embeddings on the CPU.
     verbose : int, default=0
-        1 or more prints one line per epoch: its training loss, and its
-        validation loss with early stopping.
+        As Keras' ``fit``: 0 is silent, 1 shows a progress bar for each epoch
+        (Keras' ``Progbar``: the step, the running training loss, rows per
+        second, and at its end the validation loss), 2 prints one line per
+        epoch. A fit on Dask also says what the cluster is doing. It never
+        changes what is learned.
 
     Attributes
     ----------

@@ -13,6 +13,7 @@ search candidate, a refit) only draws fresh weights and runs.
 
 import collections
 import threading
+import time
 import types
 
 import keras
@@ -76,12 +77,24 @@ class _InMemory:
         self.batch_size = spec.batch_size
         self.unknown_rows = [n - 1 for n in spec.table_sizes]
 
-    def epoch(self, network, shuffle_seed, epoch):
-        """Train one epoch; return its mean loss and its number of steps."""
-        loss = network.train_epoch(
-            self.rows, self.bags, self.y, self.train, shuffle_seed, epoch, self.steps
-        )
-        return float(loss), self.steps
+    def epoch(self, network, shuffle_seed, epoch, progress=None):
+        """Train one epoch; return its mean loss and its number of steps.
+
+        The epoch is one call; with ``progress`` (see :class:`_ProgressBar`), a
+        call per :data:`PROGRESS_UPDATES`-th of its steps, each carrying the
+        loss summed so far, so that the result is the same.
+        """
+        n = len(self.train)
+        stride = self.steps if progress is None else -(-self.steps // PROGRESS_UPDATES)
+        total = tf.constant(0.0, tf.float32)
+        for first in range(0, self.steps, stride):
+            last = min(self.steps, first + stride)
+            total = network.train_epoch(self.rows, self.bags, self.y, self.train, shuffle_seed,
+                                        epoch, self.steps, first, last, total)  # fmt: skip
+            if progress is not None:
+                done = n * last // self.steps  # the rows of the batches so far
+                progress(last, done, float(total) / done)
+        return float(total / tf.cast(n, tf.float32)), self.steps
 
     def validation_loss(self, network, knocked_out=None):
         """The mean validation loss; with ``knocked_out`` (a plain column), as if
@@ -109,7 +122,7 @@ class _Chunked:
             y = _target_columns(y)
         return tf.constant(rows, tf.int32), tf.constant(y), tf.range(len(rows), dtype=tf.int64)
 
-    def epoch(self, network, shuffle_seed, epoch):
+    def epoch(self, network, shuffle_seed, epoch, progress=None):
         total, samples, steps = 0.0, 0, 0
         for k, (rows, y) in enumerate(self.chunks(epoch)):
             if len(rows) == 0:
@@ -118,9 +131,12 @@ class _Chunked:
             chunk_steps = -(-len(rows) // self.spec.batch_size)
             # Each chunk of each epoch is shuffled by its own seed.
             call = epoch * self.n_chunks + k
-            loss = network.train_epoch(rows, (), y, train, shuffle_seed, call, chunk_steps)
-            total += float(loss) * len(rows)
+            loss = network.train_epoch(rows, (), y, train, shuffle_seed, call, chunk_steps, 0,
+                                       chunk_steps, tf.constant(0.0, tf.float32))  # fmt: skip
+            total += float(loss / tf.cast(len(rows), tf.float32)) * len(rows)
             samples, steps = samples + len(rows), steps + chunk_steps
+            if progress is not None:
+                progress(steps, samples, total / samples)
         if samples == 0:
             raise ValueError("no training rows: every row was held out for validation")
         return total / samples, steps
@@ -152,12 +168,17 @@ def _fit_network(spec, data, seed, starts):
         history = {"loss": [], "val_loss": []} if data.has_validation else {"loss": []}
         best, best_weights, wait, steps_done = np.inf, None, 0, 0
         for epoch in range(spec.epochs):
-            loss, steps = data.epoch(network, shuffle_seed, epoch)
+            bar = _ProgressBar(epoch, spec.epochs, getattr(data, "steps", None)) if (
+                spec.verbose == 1
+            ) else None  # fmt: skip
+            loss, steps = data.epoch(network, shuffle_seed, epoch, bar and bar.update)
             steps_done += steps
             history["loss"].append(loss)
             if data.has_validation:
                 history["val_loss"].append(data.validation_loss(network))
-            if spec.verbose:
+            if bar is not None:
+                bar.finish(steps, history)
+            elif spec.verbose:
                 print(f"Epoch {epoch + 1}/{spec.epochs}: " + ", ".join(
                     f"{name} {values[-1]:.4f}" for name, values in history.items()
                 ))  # fmt: skip
@@ -188,6 +209,29 @@ def _fit_network(spec, data, seed, starts):
         if gain < (spec.min_column_gain or 0.0):  # never where unmeasured (NaN)
             table[:] = table[-1]
     return tables, history, gains
+
+
+#: Times a progress bar (``verbose=1``) is updated in an epoch, at most.
+PROGRESS_UPDATES = 20
+
+
+class _ProgressBar:
+    """Keras' ``Progbar`` over one epoch's steps (``verbose=1``), as ``Model.fit``
+    shows it, with the running training loss and rows per second; the epoch's
+    losses at its end."""
+
+    def __init__(self, epoch, epochs, steps):
+        print(f"Epoch {epoch + 1}/{epochs}")
+        self.bar = keras.utils.Progbar(steps, stateful_metrics=["loss", "val_loss", "rows/s"])
+        self.start = time.perf_counter()
+
+    def update(self, steps, rows, loss):
+        seconds = max(time.perf_counter() - self.start, 1e-9)
+        self.bar.update(steps, values=[("loss", loss), ("rows/s", rows / seconds)])
+
+    def finish(self, steps, history):
+        self.bar.update(steps, [(name, values[-1]) for name, values in history.items()],
+                        finalize=True)  # fmt: skip
 
 
 def _column_gains(spec, data, network):
@@ -286,13 +330,15 @@ class _Network:
         samples = tf.TensorSpec([None], tf.int64)
         scalar = tf.TensorSpec([], tf.int64)
 
-        @tf.function(input_signature=[codes, bags, target, samples, scalar, scalar, scalar])
-        def train_epoch(rows, bags, y, train, seed, epoch, steps):
-            """One epoch of training; returns the mean loss over its samples."""
+        @tf.function(input_signature=[
+            codes, bags, target, samples, scalar, scalar, scalar, scalar, scalar,
+            tf.TensorSpec([], tf.float32),
+        ])  # fmt: skip
+        def train_epoch(rows, bags, y, train, seed, epoch, steps, first, last, total):
+            """Steps ``first`` to ``last`` of an epoch of ``steps``; returns ``total``
+            plus their samples' summed loss."""
             order, bounds = epoch_batches(train, seed, epoch, steps)
-            n = tf.size(order, out_type=tf.int64)
-            total = tf.constant(0.0, tf.float32)
-            for step in tf.range(steps):
+            for step in tf.range(first, last):
                 batch = order[bounds[step] : bounds[step + 1]]
                 with tf.GradientTape() as tape:
                     loss = tf.reduce_mean(
@@ -300,7 +346,7 @@ class _Network:
                     )
                 self.optimizer.apply(tape.gradient(loss, self.variables), self.variables)
                 total += loss * tf.cast(tf.size(batch), tf.float32)
-            return total / tf.cast(n, tf.float32)
+            return total
 
         @tf.function(input_signature=[codes, bags, target, samples, scalar])
         def mean_loss(rows, bags, y, samples, batch_size):

@@ -228,6 +228,19 @@ def test_continuous_multiclass_and_several_targets(data):
     assert isinstance(fit_transformed, dask.array.Array)
 
 
+def test_a_verbose_dask_fit_says_what_the_cluster_does_and_learns_the_same(data, capsys):
+    X, y, _ = data
+    X_lazy, y_lazy = _frame(X, y, 4)
+    quiet = EmbeddingEncoder(dims=3, epochs=2, random_state=0).fit(X_lazy, y_lazy)
+    assert capsys.readouterr().out == ""
+    loud = EmbeddingEncoder(dims=3, epochs=2, random_state=0, verbose=1).fit(X_lazy, y_lazy)
+    printed = capsys.readouterr().out
+    assert "Counting the categories of 3 column(s) over 4 partition(s)" in printed
+    assert "Coding 2,000 rows over 4 partition(s)" in printed
+    assert "Epoch 2/2" in printed and "rows/s" in printed and "val_loss" in printed
+    assert all(np.array_equal(a, b) for a, b in zip(quiet.embeddings_, loud.embeddings_))
+
+
 def test_fit_inputs_that_cannot_pair_up_are_refused(data):
     X, y, _ = data
     X_lazy, y_lazy = _frame(X, y, 4)

@@ -224,3 +224,27 @@ def test_plain_columns_fitted_on_y_start_narrow_and_token_columns_wide():
     plain, tokens = (np.abs(table).max() for table in encoder.embeddings_)
     assert SUPERVISED_RANDOM_START / 2 < plain <= SUPERVISED_RANDOM_START * 1.01
     assert RANDOM_START / 2 < tokens <= RANDOM_START * 1.01
+
+
+def test_verbose_is_keras_convention_and_never_changes_the_fit(capsys):
+    from skembed import EmbeddingEncoder
+
+    X, y = make_frame(n=2000, seed=0)
+    # 1,800 training rows in batches of 64: 29 steps an epoch, the bar updated
+    # every 2 (Keras shows an update 0.05 s after the last one shown).
+    params = dict(dims=2, epochs=2, batch_size=64, random_state=0)
+    fits, printed = {}, {}
+    for verbose in (0, 1, 2):
+        fits[verbose] = EmbeddingEncoder(**params, verbose=verbose).fit(X, y)
+        printed[verbose] = capsys.readouterr().out
+    assert printed[0] == ""
+    lines = printed[2].splitlines()
+    assert len(lines) == 2 and lines[0].startswith("Epoch 1/2: loss ") and "val_loss" in lines[0]
+    bar = printed[1]
+    assert "Epoch 1/2" in bar and "Epoch 2/2" in bar
+    assert "29/29" in bar and "rows/s" in bar and "val_loss" in bar
+    assert " 2/29" in bar  # its first update, within the epoch
+    for verbose in (1, 2):
+        for a, b in zip(fits[0].embeddings_, fits[verbose].embeddings_):
+            np.testing.assert_array_equal(a, b)
+        assert fits[verbose].history_ == fits[0].history_
