@@ -658,6 +658,59 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
                 pass
         return result
 
+    def to_keras(self, trainable=False):
+        """The fitted encoder as a Keras model, to build a network on.
+
+        One input per column, named by its feature name, of shape ``(1,)``:
+        strings (``dtype="string"``) or integers (``"int64"``). A lookup locked
+        to the fitted categories (Keras' ``StringLookup`` or ``IntegerLookup``)
+        feeds an ``Embedding`` holding the fitted vectors, and the columns'
+        vectors are concatenated: the output equals ``transform``'s, for known,
+        infrequent and unknown values alike. A missing value is read from the
+        empty string (unless that is a category). An unknown value takes the
+        unknown row, or zeros under ``handle_unknown="ignore"``; under
+        ``"error"`` it takes the unknown row too, since a model cannot raise per
+        value. Keras' ``predict`` takes strings as tensors or a ``tf.data``
+        dataset, not numpy arrays of strings. Only this method loads TensorFlow.
+
+        Parameters
+        ----------
+        trainable : bool, default=False
+            Whether the vectors train further inside the user's network.
+
+        Returns
+        -------
+        keras.Model
+            Saved and loaded with Keras' own format (``.keras``).
+
+        Raises
+        ------
+        ValueError
+            For a token column (``analyzer`` set), or categories that are
+            neither all strings nor all integers, naming the column.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import tensorflow as tf
+        >>> from skembed import EmbeddingEncoder
+        >>> X = pd.DataFrame({"city": ["Paris", "Lyon", "Nice", "Lyon"] * 50})
+        >>> encoder = EmbeddingEncoder(dims=2, epochs=2, random_state=0)
+        >>> model = encoder.fit(X, [1, 0, 1, 0] * 50).to_keras()
+        >>> vectors = model({"city": tf.constant([["Lyon"], ["Rome"]])})
+        >>> bool((vectors.numpy() == encoder.transform(
+        ...     pd.DataFrame({"city": ["Lyon", "Rome"]}))).all())
+        True
+        """
+        check_is_fitted(self)
+        from ._keras_export import to_keras
+
+        names = self._feature_names()
+        return to_keras(
+            names, self._vocabularies, self.embeddings_, analyzers(self.analyzer, names),
+            self.handle_unknown, bool(trainable),
+        )  # fmt: skip
+
     # -------------------------------------------------------------- helpers
 
     def get_feature_names_out(self, input_features=None):

@@ -34,6 +34,7 @@ def test_the_pages_with_code_are_those_expected():
     assert with_code == {
         "getting_started", "how_it_works", "unknown_values", "cross_fitting",
         "given_vectors", "warm_start", "token_columns", "without_target", "production", "dask", "parameters",
+        "keras",
     }  # fmt: skip
 
 
@@ -127,6 +128,18 @@ def test_dask_page_claim_holds():
         gap = abs(by_encoder.loc["EmbeddingEncoder", "mean"]
                   - by_encoder.loc["EmbeddingEncoder on Dask", "mean"])
         assert gap <= by_encoder["std"].max(), cell
+
+
+def test_speed_page_arrow_claims_hold():
+    """'In the table above they are faster than object strings, and category
+    columns ... faster still.'"""
+    results = pd.read_csv(RESULTS / "speed.csv")
+    ours = results[(results["step"] == "transform") & (results["contender"] == "EmbeddingEncoder")]
+    seconds = ours.set_index("data")["median_s"]
+    for data in ["flights", "synthetic"]:
+        for arrow in [f"{data} (str)", f"{data} (string[pyarrow], as in Dask)"]:
+            assert seconds[arrow] < seconds[f"{data} (object)"], arrow
+            assert seconds[f"{data} (category)"] < seconds[arrow], arrow
 
 
 def test_benchmark_page_pretraining_claims_hold():
