@@ -45,11 +45,11 @@ def cross_fitted(params, names, fitted, coded, y):
     """The out-of-fold encoding of the rows a fit with ``cv`` set was fitted on.
 
     ``params`` are the encoder's, ``fitted`` the full fit's
-    :class:`~skembed._fitting.Fitted`, ``coded`` the ``(codes, tokens)`` of
-    its rows before training: each fold is fitted on these codes, never
-    validated or tokenized again.
+    :class:`~skembed._fitting.Fitted`, ``coded`` the ``(codes, tokens,
+    weights)`` of its rows before training: each fold is fitted on these
+    codes (and its rows' sample weights), never validated or tokenized again.
     """
-    codes, tokens = coded
+    codes, tokens, weights = coded
     y = typed_target(y)  # as fit read it: the splitters stratify on it
     rng = check_random_state(params["random_state"])
     classifier = fitted.target.target_type != "continuous"
@@ -71,7 +71,7 @@ def cross_fitted(params, names, fitted, coded, y):
         )
     one_hot = [s is not None and s.one_hot for s in fitted.starts]
     _check_one_hot_folds(params, names, fitted.vocabularies, one_hot, codes, tokens,
-                         [train for train, _ in splits])  # fmt: skip
+                         [train for train, _ in splits], weights)  # fmt: skip
     out = np.empty((len(codes), sum(fitted.dims)), dtype=fitted.tables[0].dtype)
     # Given vectors fix a column's orientation (and frozen ones must stay exact).
     given = params["initial_embeddings"]
@@ -93,7 +93,8 @@ def cross_fitted(params, names, fitted, coded, y):
     for train, held_out in splits:
         fold_params["random_state"] = rng.randint(2**31 - 1)
         tables = _fold_tables(fold_params, names, fitted, codes[train], tokens,
-                              _safe_indexing(y, train))  # fmt: skip
+                              _safe_indexing(y, train),
+                              None if weights is None else weights[train])  # fmt: skip
         for i in random_start_columns:
             tables[i] = aligned(tables[i], fitted.tables[i], fitted.counts[i])
         for i in np.flatnonzero(constant):
@@ -126,7 +127,7 @@ def toward_full(table, full, counts):
     return (weights * full + (1 - weights) * table).astype(table.dtype)
 
 
-def _fold_tables(params, names, fitted, codes, tokens, y):
+def _fold_tables(params, names, fitted, codes, tokens, y, weights):
     """The tables of one fold, fitted on its rows' ``codes`` (changed in place).
 
     Its network starts where the full fit's did (the same seed: the start
@@ -137,19 +138,22 @@ def _fold_tables(params, names, fitted, codes, tokens, y):
     settings = fit_settings(params, names)
     vocabularies = fitted.vocabularies
     counts = [
-        row_counts(codes[:, i], column_tokens, len(vocabulary))
+        row_counts(codes[:, i], column_tokens, len(vocabulary), weights)
         for i, (column_tokens, vocabulary) in enumerate(zip(tokens, vocabularies))
     ]
+    total = len(codes) if weights is None else weights.sum()
     infrequent = infrequent_masks(
-        counts, len(codes), params["min_frequency"], params["max_categories"]
+        counts, total, params["min_frequency"], params["max_categories"]
     )
     starts = column_starts(settings, vocabularies, infrequent)
     target = prepare_target(
-        y, params["target_type"], "EmbeddingEncoder", classes=fitted.target.classes
+        y, params["target_type"], "EmbeddingEncoder", classes=fitted.target.classes,
+        weights=weights,
     )
     return fit_coded(
         params, settings, codes, tokens, vocabularies, counts, infrequent, starts,
         widths(settings, vocabularies, starts), target, network_seed=fitted.network_seed,
+        weights=weights,
     ).tables
 
 
@@ -191,7 +195,8 @@ def aligned(table, reference, counts):
     return out
 
 
-def _check_one_hot_folds(params, names, vocabularies, one_hot, codes, tokens, fold_rows):
+def _check_one_hot_folds(params, names, vocabularies, one_hot, codes, tokens, fold_rows,
+                         weights):
     """Refuse cross fitting where a fold's one-hot table would differ from the full one.
 
     Each fold applies ``min_frequency`` to its own rows: a one-hot column
@@ -201,9 +206,11 @@ def _check_one_hot_folds(params, names, vocabularies, one_hot, codes, tokens, fo
         return
     for i in np.flatnonzero(one_hot):
         for rows in [np.arange(len(codes)), *fold_rows]:
-            counts = row_counts(codes[rows, i], tokens[i], len(vocabularies[i]))
+            rows_weights = None if weights is None else weights[rows]
+            counts = row_counts(codes[rows, i], tokens[i], len(vocabularies[i]), rows_weights)
+            total = len(rows) if weights is None else rows_weights.sum()
             rare = infrequent_masks(
-                [counts], len(rows), params["min_frequency"], params["max_categories"]
+                [counts], total, params["min_frequency"], params["max_categories"]
             )
             if rare[0].any():
                 raise ValueError(

@@ -22,7 +22,13 @@ from sklearn.utils.validation import (
 
 from . import _dask
 from ._crossfit import cross_fitted
-from ._fitting import code_columns, fit_coded, fit_vocabularies, raise_if_unknown
+from ._fitting import (
+    checked_weights,
+    code_columns,
+    fit_coded,
+    fit_vocabularies,
+    raise_if_unknown,
+)
 from ._initial import column_starts
 from ._inspection import InspectionMixin, own_rows
 from ._settings import ONE_HOT, analyzers, fit_settings, widths
@@ -108,7 +114,8 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         targets. One-hot tables group
         infrequent categories as OneHotEncoder does. None gives every category
         its own row, as OneHotEncoder's default. In a token column, a token's
-        count is the number of rows holding it.
+        count is the number of rows holding it. With ``sample_weight``, counts
+        (and the rows a fraction is of) are sums of weights.
     max_categories : int or None, default=None
         Most distinct vectors per column, counting the one shared by unknown
         and infrequent categories, as in OneHotEncoder: when a column has
@@ -237,7 +244,8 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
     classes_ : ndarray or None
         The class labels when the target is categorical, otherwise None.
     category_counts_ : list of ndarray of int
-        How often each category occurred in the data given to fit.
+        How often each category occurred in the data given to fit; after a
+        fit with ``sample_weight``, the sum of its rows' weights (floats).
     column_gains_ : ndarray of float
         Per column, how much the validation loss rose (as a share of it) when
         the column's values were all read as unknown; NaN where not measured
@@ -352,7 +360,7 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
     # ------------------------------------------------------------------ fit
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Learn each column's categories and train their embeddings on ``y``, or without it.
 
         Parameters
@@ -370,6 +378,15 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
             columns or more with two values or more, and an in-memory X. With
             every column frozen (``trainable=False``) and an initial vector
             for each of its categories, nothing is trained.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Each row's weight, as in scikit-learn's estimators and Keras'
+            ``fit``: it weighs the row's loss in training and in the
+            validation loss (a weighted mean), and its count: ``min_frequency``
+            and ``category_counts_`` are then sums of weights, and a category
+            whose rows all weigh 0 shares the unknown vector, as an absent one
+            would. An integer weight acts as that many copies of the row, up to
+            the order of training. Routed to the encoder inside a Pipeline with
+            ``set_fit_request(sample_weight=True)``. Not for a Dask DataFrame.
 
         Returns
         -------
@@ -387,8 +404,13 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         (['Lyon', 'Nice', 'Paris'], [2])
         """
         if _dask.is_dask_collection(X) or _dask.is_dask_collection(y):
+            if sample_weight is not None:
+                raise ValueError(
+                    "sample_weight is not supported by a fit on a Dask DataFrame yet; "
+                    "fit in memory, or without weights"
+                )
             return self._fit_dask(X, y)
-        return self._store(self._fit(X, y))
+        return self._store(self._fit(X, y, sample_weight=sample_weight))
 
     def _fit_dask(self, X, y):
         """``fit`` of a Dask DataFrame: coded and counted on the cluster, streamed to training."""
@@ -401,14 +423,15 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
             self.feature_names_in_ = np.asarray(names, dtype=object)
         return self._store(_dask.fit(params, X, y, self._feature_names()))
 
-    def _fit(self, X, y, keep_codes=False):
+    def _fit(self, X, y, keep_codes=False, sample_weight=None):
         """``fit``, without storing: a :class:`~skembed._fitting.Fitted`, and with
-        ``keep_codes`` a copy of the columns' codes and their tokens, from which
-        cross fitting fits its folds."""
+        ``keep_codes`` a copy of the columns' codes, their tokens and the checked
+        sample weights, from which cross fitting fits its folds."""
         warm = self.warm_start and hasattr(self, "embeddings_")
         if not warm:
             self._forget_fit()  # so that a fit that fails leaves no half-fitted encoder
         columns = self._check_X(X, reset=not warm)
+        weights = checked_weights(sample_weight, columns[0])
         names = self._feature_names()
         settings = fit_settings(self.get_params(deep=False), names)
 
@@ -426,12 +449,13 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
             columns, names, bags, vocabularies, self.handle_unknown,
             explicit=self.categories != "auto",
         )  # fmt: skip
-        coded = (codes.copy(), tokens) if keep_codes else None
+        coded = (codes.copy(), tokens, weights) if keep_codes else None
         counts = [
-            row_counts(codes[:, i], column_tokens, len(vocabulary))
+            row_counts(codes[:, i], column_tokens, len(vocabulary), weights)
             for i, (column_tokens, vocabulary) in enumerate(zip(tokens, vocabularies))
         ]
-        infrequent = infrequent_masks(counts, len(codes), self.min_frequency, self.max_categories)
+        total = len(codes) if weights is None else weights.sum()
+        infrequent = infrequent_masks(counts, total, self.min_frequency, self.max_categories)
         starts = column_starts(
             settings, vocabularies, infrequent, self.embeddings_ if warm else None
         )
@@ -444,11 +468,11 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         if y is None:
             target = no_target(len(codes))
         else:
-            target = prepare_target(y, self.target_type, type(self).__name__)
-            check_consistent_length(columns[0], target.values)
+            check_consistent_length(columns[0], y)
+            target = prepare_target(y, self.target_type, type(self).__name__, weights=weights)
         fitted = fit_coded(
             self.get_params(deep=False), settings, codes, tokens, vocabularies, counts,
-            infrequent, starts, dims, target,
+            infrequent, starts, dims, target, weights=weights,
         )
         return (fitted, coded) if keep_codes else fitted
 
@@ -479,7 +503,7 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
     def __sklearn_is_fitted__(self):
         return hasattr(self, "embeddings_")
 
-    def fit_transform(self, X, y=None):
+    def fit_transform(self, X, y=None, sample_weight=None):
         """Fit on X (and y), and encode X, cross-fitted when ``cv`` is set and y given.
 
         Parameters
@@ -489,6 +513,9 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         y : array-like of shape (n_samples,) or (n_samples, n_targets) or None
             The target, as in ``fit``; without it nothing can leak, and the
             result is ``fit(X).transform(X)``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Each row's weight, as in ``fit``; each fold is fitted with its
+            rows' weights.
 
         Returns
         -------
@@ -515,9 +542,9 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
             )
         if self.cv is None or y is None or _dask.is_dask_collection(y):
             # Without y nothing is learned from a target, so nothing can leak.
-            return self.fit(X, y).transform(X)
+            return self.fit(X, y, sample_weight=sample_weight).transform(X)
         self._validate_params()
-        fitted, coded = self._fit(X, y, keep_codes=True)
+        fitted, coded = self._fit(X, y, keep_codes=True, sample_weight=sample_weight)
         self._store(fitted)
         if not self.history_:  # nothing trained: every vector given
             return self.transform(X)

@@ -43,6 +43,18 @@ class Fitted:
     network_seed: int | None  # where the tables started: cross fitting starts there too
 
 
+def checked_weights(sample_weight, column):
+    """``sample_weight`` checked against ``column``'s rows, as float64 (a new
+    array where converted); None stays None."""
+    if sample_weight is None:
+        return None
+    from sklearn.utils.validation import _check_sample_weight
+
+    # Refuses negative, NaN or all-zero weights, and another number of rows.
+    return _check_sample_weight(sample_weight, column, dtype=np.float64,
+                                ensure_non_negative=True)  # fmt: skip
+
+
 def fit_vocabularies(columns, names, bags, categories="auto"):
     """Each column's vocabulary: its categories, or a token column's tokens
     (``bags``: per column None or its :class:`~skembed._tokens.Bags`), or
@@ -128,7 +140,7 @@ def raise_if_unknown(column, codes, name, stage):
 
 
 def fit_coded(params, settings, codes, tokens, vocabularies, counts, infrequent, starts,
-              dims, target, network_seed=None):
+              dims, target, network_seed=None, weights=None):
     """Train the tables of coded columns (see :func:`code_columns`); return a :class:`Fitted`.
 
     ``params`` are the encoder's ``get_params()``, ``settings`` its
@@ -136,7 +148,7 @@ def fit_coded(params, settings, codes, tokens, vocabularies, counts, infrequent,
     target (:func:`~skembed._targets.no_target` for a fit without y).
     ``network_seed`` fixes where the tables start (cross fitting's folds
     start where the full fit did); None draws it. ``codes`` becomes table
-    rows in place.
+    rows in place. ``weights``: the rows' sample weights, or None.
     """
     if nothing_to_learn(target.loss != COOCCURRENCE, starts, infrequent):
         return given_fit(params, vocabularies, counts, infrequent, starts, dims, target)
@@ -150,12 +162,19 @@ def fit_coded(params, settings, codes, tokens, vocabularies, counts, infrequent,
             [s.name for s in settings.columns], 0 if val is None else len(val),
             params["batch_size"],
         )  # fmt: skip
+    if weights is not None and not weights[train].any():
+        raise ValueError(
+            "every training row has sample weight 0 (the validation rows took the others); "
+            "give more rows a positive weight"
+        )
     learned_unknown = [i for i, s in enumerate(starts) if s is None or not s.frozen[-1]]
     relabel_as_unknown(codes, train, learned_unknown, rng)
     # Trained: left in the training rows after the relabelling, which may
-    # take every value of a category seen once or twice.
+    # take every value of a category seen once or twice (with weights: rows
+    # of positive weight, as if the others were absent).
+    train_weights = None if weights is None else weights[train]
     trained = [
-        (row_counts(codes[train, i], column_tokens, len(vocabulary)) > 0) & ~rare
+        (row_counts(codes[train, i], column_tokens, len(vocabulary), train_weights) > 0) & ~rare
         for i, (vocabulary, column_tokens, rare) in enumerate(
             zip(vocabularies, tokens, infrequent)
         )
@@ -177,7 +196,8 @@ def fit_coded(params, settings, codes, tokens, vocabularies, counts, infrequent,
     drawn = int(rng.randint(2**31 - 1))
     network_seed = drawn if network_seed is None else network_seed
     tables, history, gains = train_embeddings(
-        spec, codes, target.values, train, val, seed=network_seed, starts=starts, pooled=pooled
+        spec, codes, target.values, train, val, seed=network_seed, starts=starts, pooled=pooled,
+        weights=weights,
     )
     if target.loss == COOCCURRENCE:
         scaled_to_random_start(tables, [np.append(t, True) for t in trained], starts)

@@ -345,7 +345,10 @@ def _check_consistent(encoder):
             )
         if table.dtype.kind != "f" or not np.isfinite(table).all():
             raise _Damaged(f"column {i}'s table is not finite floats ({table.dtype})")
-        if counts.shape != (len(categories),) or counts.dtype.kind not in "iu":
+        # Counts are sums of sample weights (floats) after a weighted fit.
+        if counts.shape != (len(categories),) or counts.dtype.kind not in "iuf" or not (
+            np.isfinite(counts).all() and (counts >= 0).all()
+        ):
             raise _Damaged(f"column {i}'s counts do not match its {len(categories)} categories")
     names = len(encoder.get_feature_names_out())
     if names != sum(encoder.dims_):

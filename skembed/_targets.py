@@ -87,7 +87,7 @@ def typed_target(y):
     return y
 
 
-def prepare_target(y, target_type, estimator_name, classes=None):
+def prepare_target(y, target_type, estimator_name, classes=None, weights=None):
     """Check ``y``, resolve ``target_type="auto"`` and encode y for the network.
 
     ``classes``, when given, are the class labels to encode a categorical y
@@ -101,7 +101,8 @@ def prepare_target(y, target_type, estimator_name, classes=None):
     trains one output per column.
 
     Missing values are refused whatever y's dtype: check_array sees a float
-    NaN, but not None or pd.NA in an object or string y.
+    NaN, but not None or pd.NA in an object or string y. A continuous y is
+    standardized, by its mean and spread under the sample ``weights`` if given.
     """
     if y is None:
         raise ValueError(
@@ -139,9 +140,13 @@ def prepare_target(y, target_type, estimator_name, classes=None):
         if not np.isfinite(values).all():
             raise ValueError("y contains NaN or infinity")
         values = values.reshape(len(values), -1)
-        scale = values.std(axis=0)
+        if weights is None:
+            center, scale = values.mean(axis=0), values.std(axis=0)
+        else:
+            center = np.average(values, axis=0, weights=weights)
+            scale = np.sqrt(np.average((values - center) ** 2, axis=0, weights=weights))
         scale[scale == 0] = 1.0
-        values = (values - values.mean(axis=0)) / scale
+        values = (values - center) / scale
         return Target(values.astype(np.float32), "continuous", None, values.shape[1],
                       "linear", "mean_squared_error")
 

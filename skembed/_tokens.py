@@ -114,17 +114,21 @@ class TokenCodes:
     def n_cells(self):
         return len(self.indptr) - 1
 
-    def counts(self, cells, n_categories):
+    def counts(self, cells, n_categories, weights=None):
         """How many of the rows holding ``cells`` (one entry per row; negative:
         none) hold each category, a token repeated in a cell counting once:
-        each token's document frequency."""
-        rows_per_cell = np.bincount(cells[cells >= 0], minlength=self.n_cells)
+        each token's document frequency; with ``weights``, their rows' summed
+        weights."""
+        known = cells >= 0
+        rows_per_cell = np.bincount(
+            cells[known], weights=None if weights is None else weights[known],
+            minlength=self.n_cells,
+        )  # fmt: skip
         cell_of_code = np.repeat(np.arange(self.n_cells), np.diff(self.indptr))
         pairs = np.unique(np.stack([cell_of_code, self.codes]), axis=1)
         pairs = pairs[:, pairs[1] >= 0]
-        return np.bincount(
-            pairs[1], weights=rows_per_cell[pairs[0]], minlength=n_categories
-        ).astype(np.int64)
+        counts = np.bincount(pairs[1], weights=rows_per_cell[pairs[0]], minlength=n_categories)
+        return counts if weights is not None else counts.astype(np.int64)
 
     def table_rows(self, row_of_code, unknown_row):
         """What training reads: the cells' table rows (``row_of_code`` maps a
@@ -299,14 +303,15 @@ def encode_column(column, analyzer, vocabulary, name):
     return tokens.cell_of_row, tokens
 
 
-def row_counts(codes, tokens, n_categories):
-    """How many rows hold each category, from :func:`encode_column`'s result.
+def row_counts(codes, tokens, n_categories, weights=None):
+    """How many rows hold each category, from :func:`encode_column`'s result;
+    with ``weights`` (one per row), the sum of their weights.
 
     ``codes`` may be a subset of the rows'; negative codes count for nothing.
     """
     if tokens is None:
-        return count_codes(codes, n_categories)
-    return tokens.counts(codes, n_categories)
+        return count_codes(codes, n_categories, weights)
+    return tokens.counts(codes, n_categories, weights)
 
 
 def distinct_vectors(codes, infrequent, tokens):

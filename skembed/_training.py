@@ -23,7 +23,7 @@ import tensorflow as tf
 from ._targets import COOCCURRENCE
 
 
-def train_embeddings(spec, rows, y, train, val, seed, starts=None, pooled=None):
+def train_embeddings(spec, rows, y, train, val, seed, starts=None, pooled=None, weights=None):
     """Train the network on arrays in memory; return each column's table, the
     history and each column's gain (see :func:`_column_gains`).
 
@@ -35,7 +35,10 @@ def train_embeddings(spec, rows, y, train, val, seed, starts=None, pooled=None):
     indptr[c + 1]]``. Without ``val`` (None), early stopping watches the
     training loss. ``starts`` holds, per column, None or an object with
     ``table``, ``given`` and ``frozen``: the given rows start from ``table``
-    and the frozen ones never change.
+    and the frozen ones never change. ``weights`` (one per sample, or None)
+    weigh each sample's loss, in training (scaled to a mean of 1 over the
+    training samples, so that a step moves as far) and in the validation
+    loss (a weighted mean).
 
     Early stopping is Keras' ``EarlyStopping(patience=n_iter_no_change,
     restore_best_weights=True)``: training stops once the monitored loss has
@@ -45,7 +48,8 @@ def train_embeddings(spec, rows, y, train, val, seed, starts=None, pooled=None):
     ``min_delta``, any lower loss still becomes the best, so steady small
     gains stop the fit).
     """
-    return _fit_network(spec, _InMemory(spec, rows, y, train, val, pooled), seed, starts)
+    data = _InMemory(spec, rows, y, train, val, pooled, weights)
+    return _fit_network(spec, data, seed, starts)
 
 
 def train_on_chunks(spec, chunks, n_chunks, validation, seed, starts=None):
@@ -62,10 +66,15 @@ def train_on_chunks(spec, chunks, n_chunks, validation, seed, starts=None):
 class _InMemory:
     """Training samples indexed in arrays held whole: an epoch is one call."""
 
-    def __init__(self, spec, rows, y, train, val, pooled):
+    def __init__(self, spec, rows, y, train, val, pooled, weights=None):
         if not spec.class_indices:
             y = _target_columns(y)
         self.rows, self.y = tf.constant(rows), tf.constant(y)
+        if weights is None:
+            weights = np.ones(len(rows), dtype=np.float32)
+        else:
+            weights = (weights / weights[train].mean()).astype(np.float32)
+        self.weights = tf.constant(weights)
         self.bags = tuple(
             (tf.constant(indptr, tf.int64), tf.constant(table_rows, tf.int32))
             for indptr, table_rows in (p for p in (pooled or []) if p is not None)
@@ -89,8 +98,8 @@ class _InMemory:
         total = tf.constant(0.0, tf.float32)
         for first in range(0, self.steps, stride):
             last = min(self.steps, first + stride)
-            total = network.train_epoch(self.rows, self.bags, self.y, self.train, shuffle_seed,
-                                        epoch, self.steps, first, last, total)  # fmt: skip
+            total = network.train_epoch(self.rows, self.bags, self.y, self.weights, self.train,
+                                        shuffle_seed, epoch, self.steps, first, last, total)  # fmt: skip
             if progress is not None:
                 done = n * last // self.steps  # the rows of the batches so far
                 progress(last, done, float(total) / done)
@@ -100,12 +109,14 @@ class _InMemory:
         """The mean validation loss; with ``knocked_out`` (a plain column), as if
         that column's values were all unknown."""
         if knocked_out is None:
-            return float(network.loss(self.rows, self.bags, self.y, self.val, self.batch_size))
+            return float(network.loss(self.rows, self.bags, self.y, self.weights, self.val,
+                                      self.batch_size))  # fmt: skip
         rows = self.rows.numpy()[self.val.numpy()]
         rows[:, knocked_out] = self.unknown_rows[knocked_out]
         samples = tf.range(len(rows), dtype=tf.int64)
-        y = tf.gather(self.y, self.val)
-        return float(network.loss(tf.constant(rows), self.bags, y, samples, self.batch_size))
+        y, weights = tf.gather(self.y, self.val), tf.gather(self.weights, self.val)
+        return float(network.loss(tf.constant(rows), self.bags, y, weights, samples,
+                                  self.batch_size))  # fmt: skip
 
 
 class _Chunked:
@@ -120,19 +131,21 @@ class _Chunked:
     def _tensors(self, rows, y):
         if not self.spec.class_indices:
             y = _target_columns(y)
-        return tf.constant(rows, tf.int32), tf.constant(y), tf.range(len(rows), dtype=tf.int64)
+        return (tf.constant(rows, tf.int32), tf.constant(y), tf.ones(len(rows), tf.float32),
+                tf.range(len(rows), dtype=tf.int64))
 
     def epoch(self, network, shuffle_seed, epoch, progress=None):
         total, samples, steps = 0.0, 0, 0
         for k, (rows, y) in enumerate(self.chunks(epoch)):
             if len(rows) == 0:
                 continue
-            rows, y, train = self._tensors(rows, y)
+            rows, y, weights, train = self._tensors(rows, y)
             chunk_steps = -(-len(rows) // self.spec.batch_size)
             # Each chunk of each epoch is shuffled by its own seed.
             call = epoch * self.n_chunks + k
-            loss = network.train_epoch(rows, (), y, train, shuffle_seed, call, chunk_steps, 0,
-                                       chunk_steps, tf.constant(0.0, tf.float32))  # fmt: skip
+            loss = network.train_epoch(rows, (), y, weights, train, shuffle_seed, call,
+                                       chunk_steps, 0, chunk_steps,
+                                       tf.constant(0.0, tf.float32))  # fmt: skip
             total += float(loss / tf.cast(len(rows), tf.float32)) * len(rows)
             samples, steps = samples + len(rows), steps + chunk_steps
             if progress is not None:
@@ -142,12 +155,12 @@ class _Chunked:
         return total / samples, steps
 
     def validation_loss(self, network, knocked_out=None):
-        rows, y, samples = self.validation
+        rows, y, weights, samples = self.validation
         if knocked_out is not None:
             rows = rows.numpy()
             rows[:, knocked_out] = self.spec.table_sizes[knocked_out] - 1
             rows = tf.constant(rows)
-        return float(network.loss(rows, (), y, samples, self.spec.batch_size))
+        return float(network.loss(rows, (), y, weights, samples, self.spec.batch_size))
 
 
 def _target_columns(y):
@@ -328,13 +341,14 @@ class _Network:
             for pooled in self.pooled if pooled
         )  # fmt: skip
         samples = tf.TensorSpec([None], tf.int64)
+        weights = tf.TensorSpec([None], tf.float32)
         scalar = tf.TensorSpec([], tf.int64)
 
         @tf.function(input_signature=[
-            codes, bags, target, samples, scalar, scalar, scalar, scalar, scalar,
+            codes, bags, target, weights, samples, scalar, scalar, scalar, scalar, scalar,
             tf.TensorSpec([], tf.float32),
         ])  # fmt: skip
-        def train_epoch(rows, bags, y, train, seed, epoch, steps, first, last, total):
+        def train_epoch(rows, bags, y, w, train, seed, epoch, steps, first, last, total):
             """Steps ``first`` to ``last`` of an epoch of ``steps``; returns ``total``
             plus their samples' summed loss."""
             order, bounds = epoch_batches(train, seed, epoch, steps)
@@ -343,22 +357,25 @@ class _Network:
                 with tf.GradientTape() as tape:
                     loss = tf.reduce_mean(
                         self.losses(tf.gather(rows, batch), bags, tf.gather(y, batch), True)
+                        * tf.gather(w, batch)
                     )
                 self.optimizer.apply(tape.gradient(loss, self.variables), self.variables)
                 total += loss * tf.cast(tf.size(batch), tf.float32)
             return total
 
-        @tf.function(input_signature=[codes, bags, target, samples, scalar])
-        def mean_loss(rows, bags, y, samples, batch_size):
-            """The mean loss over ``samples``, in batches of ``batch_size``."""
+        @tf.function(input_signature=[codes, bags, target, weights, samples, scalar])
+        def mean_loss(rows, bags, y, w, samples, batch_size):
+            """The mean loss over ``samples`` weighted by ``w``, in batches of ``batch_size``."""
             n = tf.size(samples, out_type=tf.int64)
             total = tf.constant(0.0, tf.float32)
             for start in tf.range(0, n, batch_size):
                 batch = samples[start : start + batch_size]
                 total += tf.reduce_sum(
                     self.losses(tf.gather(rows, batch), bags, tf.gather(y, batch), False)
+                    * tf.gather(w, batch)
                 )
-            return total / tf.cast(n, tf.float32)
+            # Unweighted, the sum of ones: n itself (below 2**24 samples).
+            return total / tf.reduce_sum(tf.gather(w, samples))
 
         self.train_epoch, self.loss = train_epoch, mean_loss
 

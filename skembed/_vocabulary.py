@@ -117,9 +117,13 @@ def unique_sorted(column, name):
     return present
 
 
-def count_codes(codes, n_categories):
-    """Occurrences of each category code, ignoring unknown values."""
-    return np.bincount(codes[codes >= 0], minlength=n_categories)
+def count_codes(codes, n_categories, weights=None):
+    """Occurrences of each category code, ignoring unknown values; with
+    ``weights`` (one per code), their sums."""
+    known = codes >= 0
+    if weights is None:
+        return np.bincount(codes[known], minlength=n_categories)
+    return np.bincount(codes[known], weights=weights[known], minlength=n_categories)
 
 
 class Vocabulary:

@@ -4,8 +4,14 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skembed import EmbeddingEncoder
 
-# None: every check passes.
-EXPECTED_FAILED_CHECKS = {}
+EXPECTED_FAILED_CHECKS = {
+    # Weights act as repeated rows only up to the order of training: the repeated
+    # rows change the validation split, the batches and the number of steps, so
+    # the tables differ (tests/test_sample_weight.py checks what does hold).
+    "check_sample_weight_equivalence_on_dense_data": (
+        "stochastic training: repeated rows change the split and the batches"
+    ),
+}
 
 
 # Few epochs keep the ~50 checks fast; every check still trains a real network.
