@@ -4,6 +4,7 @@ ORDER = [
     "plot_flights_neighbours.py",
     "plot_airport_map.py",
     "plot_frozen_vectors.py",
+    "plot_glove_reviews.py",
     "plot_grid_search_dims.py",
     "plot_save_load.py",
 ]

@@ -197,10 +197,13 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         and ``min_frequency``; missing values are one category, as NaN). A
         dict maps a feature name (or position) to "one_hot", to a 2-D array
         with one row per category in the order of the column's categories, to
-        a DataFrame indexed by category, or to the path of a word-vector text
-        file (a token, then its numbers, per line). Categories a DataFrame or
-        file lacks start at random; entries for categories the column lacks
-        are ignored. A given table fixes the column's width.
+        a DataFrame indexed by category, to a ``(words, matrix)`` pair (the
+        categories, and a matrix of one row each, such as GloVe's word list
+        and memory-mapped ``.npy``: only the column's rows are read), or to
+        the path of a word-vector text file (a token, then its numbers, per
+        line). Categories a DataFrame, pair or file lacks start at random;
+        entries for categories the column lacks are ignored. A given table
+        fixes the column's width.
     trainable : bool or dict, default=True
         Whether training may change the given initial vectors: a bool for
         every column, or a dict from feature name (or position) to bool.

@@ -50,11 +50,15 @@ def one_hot_start(infrequent):
 
 
 def given_start(vectors, vocabulary, name):
-    """The rows of ``vectors`` (array, DataFrame or word-vector file) for a column.
+    """The rows of ``vectors`` (array, DataFrame, ``(words, matrix)`` or
+    word-vector file) for a column.
 
     An array has one row per category, in the order of the column's
-    categories. A DataFrame (or a file, read as one) is indexed by category:
-    its rows for categories the column has are used, the others ignored.
+    categories. A DataFrame (or a file, read as one) is indexed by category,
+    and a ``(words, matrix)`` pair names its matrix's rows: the rows for
+    categories the column has are used, the others ignored, and only they
+    are read (a memory-mapped matrix of 400,000 words stays on disk but for
+    the column's).
     """
     if isinstance(vectors, (str, os.PathLike)):
         if not os.path.isfile(vectors):
@@ -63,23 +67,38 @@ def given_start(vectors, vocabulary, name):
                 f"neither {ONE_HOT!r} nor a file of vectors"
             )
         vectors = _as_category_type(read_vectors(vectors), vocabulary.categories)
-    if isinstance(vectors, pd.DataFrame):
-        values = _finite_matrix(vectors.to_numpy(), name)
-        if not vectors.index.is_unique:
-            repeated = vectors.index[vectors.index.duplicated()].unique()[:5].tolist()
+    if isinstance(vectors, tuple):
+        if len(vectors) != 2:
+            raise ValueError(
+                f"initial_embeddings for column {name!r} is a tuple of {len(vectors)} "
+                "items; give (words, matrix): the categories, and one row of numbers each"
+            )
+        words, matrix = pd.Index(np.asarray(vectors[0], dtype=object)), vectors[1]
+        if len(words) != len(matrix):
+            raise ValueError(
+                f"initial_embeddings for column {name!r} names {len(words)} words for "
+                f"{len(matrix)} rows of vectors"
+            )
+    elif isinstance(vectors, pd.DataFrame):
+        words, matrix = vectors.index, vectors
+    if isinstance(vectors, (tuple, pd.DataFrame)):
+        if not words.is_unique:
+            repeated = words[words.duplicated()].unique()[:5].tolist()
             raise ValueError(
                 f"initial_embeddings for column {name!r} repeat categories {repeated}"
             )
-        rows = vocabulary.encode(vectors.index.to_numpy())
-        found = rows != UNKNOWN
-        if not found.any():
+        rows = vocabulary.encode(words.to_numpy())
+        found = np.flatnonzero(rows != UNKNOWN)
+        if not len(found):
             raise ValueError(
-                f"none of the {len(vectors)} initial vectors for column {name!r} belongs to "
+                f"none of the {len(words)} initial vectors for column {name!r} belongs to "
                 f"one of its categories: its categories look like "
                 f"{vocabulary.categories[:3].tolist()}, the vectors' index like "
-                f"{vectors.index[:3].tolist()}"
+                f"{words[:3].tolist()}"
             )
-        rows, values = rows[found], values[found]
+        # Only the rows of the column's categories are read, and checked.
+        taken = matrix.iloc[found] if isinstance(matrix, pd.DataFrame) else matrix[found]
+        rows, values = rows[found], _finite_matrix(np.asarray(taken), name)
     else:
         values = _finite_matrix(vectors, name)
         if len(values) != len(vocabulary):

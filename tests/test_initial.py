@@ -143,6 +143,37 @@ def test_an_array_is_aligned_with_the_categories(frame):
         encoder.set_params(initial_embeddings={"city": table[:4]}).fit(X, y)
 
 
+class _RecordingMatrix:
+    """A matrix that records which rows were read from it."""
+
+    def __init__(self, values):
+        self.values, self.read = values, []
+
+    def __len__(self):
+        return len(self.values)
+
+    def __getitem__(self, rows):
+        self.read.append(np.asarray(rows).tolist())
+        return self.values[rows]
+
+
+def test_words_and_a_matrix_start_the_column_reading_only_its_rows(frame, tmp_path):
+    X, y = frame
+    given = _pretrained(["Oslo", "Paris", "Rome", "Lyon", "Nice", "Berlin"], width=3)
+    as_frame = EmbeddingEncoder(initial_embeddings={"city": given}, **FAST).fit(X, y)
+    # The same vectors as GloVe ships them: a word list and a memory-mapped .npy.
+    np.save(tmp_path / "vectors.npy", given.to_numpy())
+    mapped = np.load(tmp_path / "vectors.npy", mmap_mode="r")
+    as_pair = EmbeddingEncoder(
+        initial_embeddings={"city": (given.index.tolist(), mapped)}, **FAST
+    ).fit(X, y)
+    for a, b in zip(as_frame.embeddings_, as_pair.embeddings_):
+        np.testing.assert_array_equal(a, b)
+    recording = _RecordingMatrix(given.to_numpy())
+    EmbeddingEncoder(initial_embeddings={"city": (given.index, recording)}, **FAST).fit(X, y)
+    assert recording.read == [[1, 3, 4]]  # Paris, Lyon and Nice: the column's own
+
+
 def test_a_word_vector_file_round_trips_through_export(frame, tmp_path):
     X, y = frame
     source = EmbeddingEncoder(dims=3, **FAST).fit(X, y)
@@ -204,6 +235,8 @@ def test_without_y_the_categories_lacking_a_frozen_vector_are_learned(frame):
         ({"city": np.ones(5)}, True, r"must be 2-D .* shape \(5,\)"),
         ({"city": _pretrained(["Rome", "Oslo"])}, True, "none of the 2 initial vectors"),
         ({"city": pd.DataFrame(np.ones((2, 2)), index=["Lyon", "Lyon"])}, True, "repeat"),
+        ({"city": (["Lyon", "Nice"], np.ones((3, 2)))}, True, "names 2 words for 3 rows"),
+        ({"city": (["Lyon"], np.ones((1, 2)), 0)}, True, "give \\(words, matrix\\)"),
         (None, {"city": "no"}, "trainable must be a bool"),
         (None, {"town": False}, "trainable names a column that X does not have"),
         (None, False, "trainable=False for column 'city', but initial_embeddings gives it no"),
