@@ -31,7 +31,7 @@ from ._fitting import fit_coded
 from ._initial import column_starts
 from ._settings import fit_settings, widths
 from ._targets import prepare_target, typed_target
-from ._tokens import row_counts, write_pooled_vectors
+from ._tokens import column_counts, row_counts, write_pooled_vectors
 from ._vocabulary import infrequent_masks, write_vectors
 
 #: Cross fitting weighs a fold's vector of a category as this many rows
@@ -137,11 +137,7 @@ def _fold_tables(params, names, fitted, codes, tokens, y, weights):
     """
     settings = fit_settings(params, names)
     vocabularies = fitted.vocabularies
-    counts = [
-        row_counts(codes[:, i], column_tokens, len(vocabulary), weights)
-        for i, (column_tokens, vocabulary) in enumerate(zip(tokens, vocabularies))
-    ]
-    total = len(codes) if weights is None else weights.sum()
+    counts, total = column_counts(codes, tokens, vocabularies, weights)
     infrequent = infrequent_masks(
         counts, total, params["min_frequency"], params["max_categories"]
     )

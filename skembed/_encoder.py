@@ -34,7 +34,7 @@ from ._inspection import InspectionMixin, own_rows
 from ._settings import ONE_HOT, analyzers, fit_settings, widths
 from ._targets import no_target, prepare_target
 from ._tokens import (
-    ANALYZERS, check_some_frequent, row_counts, split_cells, write_pooled_vectors,
+    ANALYZERS, check_some_frequent, column_counts, split_cells, write_pooled_vectors,
 )
 from ._vocabulary import UNKNOWN, Vocabulary, infrequent_masks, write_vectors
 
@@ -453,11 +453,7 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
             explicit=self.categories != "auto",
         )  # fmt: skip
         coded = (codes.copy(), tokens, weights) if keep_codes else None
-        counts = [
-            row_counts(codes[:, i], column_tokens, len(vocabulary), weights)
-            for i, (column_tokens, vocabulary) in enumerate(zip(tokens, vocabularies))
-        ]
-        total = len(codes) if weights is None else weights.sum()
+        counts, total = column_counts(codes, tokens, vocabularies, weights)
         infrequent = infrequent_masks(counts, total, self.min_frequency, self.max_categories)
         starts = column_starts(
             settings, vocabularies, infrequent, self.embeddings_ if warm else None

@@ -314,6 +314,16 @@ def row_counts(codes, tokens, n_categories, weights=None):
     return tokens.counts(codes, n_categories, weights)
 
 
+def column_counts(codes, tokens, vocabularies, weights=None):
+    """Each column's :func:`row_counts` over the rows of ``codes`` (one column
+    each), and how many rows they are: with ``weights``, sums of weights."""
+    counts = [
+        row_counts(codes[:, i], column_tokens, len(vocabulary), weights)
+        for i, (column_tokens, vocabulary) in enumerate(zip(tokens, vocabularies))
+    ]
+    return counts, len(codes) if weights is None else weights.sum()
+
+
 def distinct_vectors(codes, infrequent, tokens):
     """How many distinct vectors a column's rows (``codes``, from
     :func:`encode_column`) reach: its frequent categories, plus one for the
