@@ -5,6 +5,7 @@ ORDER = [
     "plot_airport_map.py",
     "plot_frozen_vectors.py",
     "plot_glove_reviews.py",
+    "plot_keras_reviews.py",
     "plot_grid_search_dims.py",
     "plot_save_load.py",
 ]

@@ -692,7 +692,10 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         to the fitted categories (Keras' ``StringLookup`` or ``IntegerLookup``)
         feeds an ``Embedding`` holding the fitted vectors, and the columns'
         vectors are concatenated: the output equals ``transform``'s, for known,
-        infrequent and unknown values alike. A missing value is read from the
+        infrequent and unknown values alike. A token column of
+        ``analyzer="word"`` is split into words and averaged by TensorFlow's
+        string operations, as ``transform`` does (equal up to float rounding);
+        a model holding one loads after ``import skembed.keras_layers``. A missing value is read from the
         empty string (unless that is a category). An unknown value takes the
         unknown row, or zeros under ``handle_unknown="ignore"``; under
         ``"error"`` it takes the unknown row too, since a model cannot raise per
@@ -712,8 +715,8 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            For a token column (``analyzer`` set), or categories that are
-            neither all strings nor all integers, naming the column.
+            For a token column of another analyzer than "word", or categories
+            that are neither all strings nor all integers, naming the column.
 
         Examples
         --------

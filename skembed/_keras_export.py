@@ -24,16 +24,17 @@ def to_keras(names, vocabularies, tables, analyzers, handle_unknown, trainable):
     for i, (name, vocabulary, table, analyzer) in enumerate(
         zip(names, vocabularies, tables, analyzers)
     ):
-        if analyzer is not None:
-            raise ValueError(
-                f"to_keras cannot export the token column {name!r} (analyzer={analyzer!r}): "
-                "only columns whose value is one category are exported so far"
-            )
-        dtype, keys, rows = _keys_and_rows(name, vocabulary)
         # Layer names are TensorFlow scopes (letters, digits and _.-/> only),
         # numbered so that "a b" and "a_b" stay two.
         scope = re.sub(r"[^A-Za-z0-9_.\-]", "_", str(name))
         unknown = np.zeros(table.shape[1], table.dtype) if handle_unknown == "ignore" else table[-1]
+        if analyzer is not None:
+            column = keras.Input(shape=(1,), dtype="string", name=str(name))
+            inputs[str(name)] = column
+            vectors.append(_word_means(name, analyzer, vocabulary, table, unknown, trainable,
+                                       f"word_means_{i}_{scope}")(column))  # fmt: skip
+            continue
+        dtype, keys, rows = _keys_and_rows(name, vocabulary)
         # Row 0 is the lookup's one out-of-vocabulary index; key k is row k + 1.
         weights = np.vstack([unknown[None, :], table[rows]])
         lookup = (keras.layers.StringLookup if dtype == "string" else keras.layers.IntegerLookup)(
@@ -48,6 +49,26 @@ def to_keras(names, vocabularies, tables, analyzers, handle_unknown, trainable):
         vectors.append(keras.layers.Reshape((table.shape[1],))(embedding(lookup(column))))
     output = vectors[0] if len(vectors) == 1 else keras.layers.Concatenate()(vectors)
     return keras.Model(inputs, output, name="embedding_encoder")
+
+
+def _word_means(name, analyzer, vocabulary, table, unknown, trainable, layer_name):
+    """The Keras layer of a token column of ``analyzer="word"``."""
+    if analyzer != "word":
+        raise ValueError(
+            f"to_keras cannot export the token column {name!r} (analyzer={analyzer!r}): "
+            "Keras' text operations reproduce only analyzer='word' so far"
+        )
+    from .keras_layers import WordMeans
+
+    words = [t for t in vocabulary.categories.tolist() if isinstance(t, str)]
+    rows = np.flatnonzero([isinstance(t, str) for t in vocabulary.categories.tolist()])
+    # Row 0: an unknown word; then the words; last, an empty cell's (the missing row).
+    weights = np.vstack([unknown[None, :], table[rows], table[vocabulary.missing_code][None, :]])
+    layer = WordMeans(words, table.shape[1], trainable=trainable, dtype=str(table.dtype),
+                      name=layer_name)  # fmt: skip
+    layer.build((None, 1))
+    layer.set_weights([weights])
+    return layer
 
 
 def _keys_and_rows(name, vocabulary):

@@ -77,12 +77,65 @@ def test_the_vectors_train_inside_a_network_only_when_asked(trainable):
     assert moved == trainable
 
 
-def test_token_columns_and_other_categories_are_refused_naming_the_column():
+def review_frame(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    words = ["great", "bad", "café", "don't", "stop_me", "Battery", "x²", "ok", "meh"]
+    cells = [" ".join(rng.choice(words, rng.integers(0, 5))) + rng.choice(["", "!", ", zz"])
+             for _ in range(n)]  # fmt: skip
+    return pd.DataFrame({"review": cells}), rng.integers(0, 2, n)
+
+
+def text_inputs(cells):
+    return {"review": tf.constant(pd.Series(cells).fillna("").to_numpy(dtype=str).reshape(-1, 1))}
+
+
+@pytest.mark.parametrize("handle_unknown", ["infrequent_if_exist", "ignore"])
+def test_a_word_column_is_split_and_averaged_as_transform_does(handle_unknown):
+    X, y = review_frame()
+    encoder = EmbeddingEncoder(analyzer="word", dims=3, epochs=2, handle_unknown=handle_unknown,
+                               random_state=0).fit(X, y)  # fmt: skip
+    # Known and unknown words, case, punctuation, accents, digits of other
+    # scripts, a one-letter word, an empty cell and a missing one.
+    cells = ["great café", "GREAT, Café!", "unheard bad", "Don't STOP_ME", "q", "", None, "x² ok"]
+    expected = encoder.transform(pd.DataFrame({"review": cells}))
+    got = encoder.to_keras()(text_inputs(cells)).numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7)
+
+
+def test_a_saved_model_with_a_word_column_loads_after_importing_the_layers(tmp_path):
+    X, y = review_frame()
+    encoder = EmbeddingEncoder(analyzer="word", dims=2, epochs=2, random_state=0).fit(X, y)
+    encoder.to_keras(trainable=True).save(tmp_path / "words.keras")
+    import skembed.keras_layers  # noqa: F401  (registers the layer with Keras)
+
+    loaded = keras.models.load_model(tmp_path / "words.keras")
+    cells = ["great café", "", "meh meh ok"]
+    np.testing.assert_allclose(
+        loaded(text_inputs(cells)).numpy(), encoder.transform(pd.DataFrame({"review": cells})),
+        rtol=1e-6, atol=1e-7,
+    )  # fmt: skip
+    assert loaded.trainable_weights  # trainable=True survives the round trip
+
+
+def test_other_token_columns_and_other_categories_are_refused_naming_the_column():
     X = pd.DataFrame({"title": ["red car", "blue car", "red bike"] * 20})
-    encoder = EmbeddingEncoder(analyzer="word", epochs=1, random_state=0).fit(X, [0, 1, 1] * 20)
-    with pytest.raises(ValueError, match="token column 'title'"):
+    encoder = EmbeddingEncoder(analyzer="char_wb", epochs=1, random_state=0).fit(X, [0, 1, 1] * 20)
+    with pytest.raises(ValueError, match="token column 'title' \\(analyzer='char_wb'\\)"):
         encoder.to_keras()
     X = pd.DataFrame({"price": [1.5, 2.5, 3.5] * 20})
     encoder = EmbeddingEncoder(epochs=1, random_state=0).fit(X, [0, 1, 1] * 20)
     with pytest.raises(ValueError, match="column 'price' has categories of type \\['float'\\]"):
         encoder.to_keras()
+
+
+@pytest.mark.parametrize("trainable", [False, True])
+def test_word_vectors_train_inside_a_network_only_when_asked(trainable):
+    X, y = review_frame()
+    encoder = EmbeddingEncoder(analyzer="word", dims=2, epochs=2, random_state=0).fit(X, y)
+    vectors = encoder.to_keras(trainable=trainable)
+    network = keras.Model(vectors.inputs, keras.layers.Dense(1, activation="sigmoid")(vectors.output))
+    network.compile(optimizer=keras.optimizers.Adam(0.1), loss="binary_crossentropy")
+    before = [w.copy() for w in vectors.get_weights()]
+    network.fit(text_inputs(X["review"]), y.astype("float32"), epochs=2, batch_size=64, verbose=0)
+    moved = any(not np.array_equal(a, b) for a, b in zip(before, vectors.get_weights()))
+    assert moved == trainable
