@@ -693,9 +693,10 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         feeds an ``Embedding`` holding the fitted vectors, and the columns'
         vectors are concatenated: the output equals ``transform``'s, for known,
         infrequent and unknown values alike. A token column of
-        ``analyzer="word"`` is split into words and averaged by TensorFlow's
-        string operations, as ``transform`` does (equal up to float rounding);
-        a model holding one loads after ``import skembed.keras_layers``. A missing value is read from the
+        ``analyzer="word"`` or ``"char_wb"`` is cut into tokens and averaged
+        by TensorFlow's string operations, as ``transform`` does (equal up to
+        float rounding); a model holding one loads after ``import
+        skembed.keras_layers``. A missing value is read from the
         empty string (unless that is a category). An unknown value takes the
         unknown row, or zeros under ``handle_unknown="ignore"``; under
         ``"error"`` it takes the unknown row too, since a model cannot raise per
@@ -715,7 +716,7 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            For a token column of another analyzer than "word", or categories
+            For a token column of analyzer "list" or a callable, or categories
             that are neither all strings nor all integers, naming the column.
 
         Examples

@@ -31,8 +31,8 @@ def to_keras(names, vocabularies, tables, analyzers, handle_unknown, trainable):
         if analyzer is not None:
             column = keras.Input(shape=(1,), dtype="string", name=str(name))
             inputs[str(name)] = column
-            vectors.append(_word_means(name, analyzer, vocabulary, table, unknown, trainable,
-                                       f"word_means_{i}_{scope}")(column))  # fmt: skip
+            vectors.append(_token_means(name, analyzer, vocabulary, table, unknown, trainable,
+                                        f"token_means_{i}_{scope}")(column))  # fmt: skip
             continue
         dtype, keys, rows = _keys_and_rows(name, vocabulary)
         # Row 0 is the lookup's one out-of-vocabulary index; key k is row k + 1.
@@ -51,21 +51,21 @@ def to_keras(names, vocabularies, tables, analyzers, handle_unknown, trainable):
     return keras.Model(inputs, output, name="embedding_encoder")
 
 
-def _word_means(name, analyzer, vocabulary, table, unknown, trainable, layer_name):
-    """The Keras layer of a token column of ``analyzer="word"``."""
-    if analyzer != "word":
+def _token_means(name, analyzer, vocabulary, table, unknown, trainable, layer_name):
+    """The Keras layer of a token column (see :class:`~skembed.keras_layers.TokenMeans`)."""
+    from .keras_layers import ANALYZERS, TokenMeans
+
+    if not (isinstance(analyzer, str) and analyzer in ANALYZERS):
         raise ValueError(
             f"to_keras cannot export the token column {name!r} (analyzer={analyzer!r}): "
-            "Keras' text operations reproduce only analyzer='word' so far"
+            f"TensorFlow's string operations reproduce the analyzers {list(ANALYZERS)} only"
         )
-    from .keras_layers import WordMeans
-
-    words = [t for t in vocabulary.categories.tolist() if isinstance(t, str)]
+    tokens = [t for t in vocabulary.categories.tolist() if isinstance(t, str)]
     rows = np.flatnonzero([isinstance(t, str) for t in vocabulary.categories.tolist()])
-    # Row 0: an unknown word; then the words; last, an empty cell's (the missing row).
+    # Row 0: an unknown token; then the tokens; last, an empty cell's (the missing row).
     weights = np.vstack([unknown[None, :], table[rows], table[vocabulary.missing_code][None, :]])
-    layer = WordMeans(words, table.shape[1], trainable=trainable, dtype=str(table.dtype),
-                      name=layer_name)  # fmt: skip
+    layer = TokenMeans(tokens, table.shape[1], analyzer, trainable=trainable,
+                       dtype=str(table.dtype), name=layer_name)  # fmt: skip
     layer.build((None, 1))
     layer.set_weights([weights])
     return layer

@@ -102,6 +102,24 @@ def test_a_word_column_is_split_and_averaged_as_transform_does(handle_unknown):
     np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7)
 
 
+@pytest.mark.parametrize("handle_unknown", ["infrequent_if_exist", "ignore"])
+def test_a_char_wb_column_is_cut_into_ngrams_and_averaged_as_transform_does(handle_unknown):
+    rng = np.random.default_rng(0)
+    tails = [f"N{rng.integers(100, 999)}{rng.choice(list('ABCDEF'))}" for _ in range(200)]
+    X = pd.DataFrame({"tailnum": rng.choice(tails, 2000)})
+    encoder = EmbeddingEncoder(analyzer="char_wb", dims=3, epochs=2, min_frequency=1,
+                               handle_unknown=handle_unknown, random_state=0)  # fmt: skip
+    encoder.fit(X, rng.integers(0, 2, 2000))
+    # Seen and unseen values, several words, wide spaces (a no-break one), short
+    # words, non-ASCII letters, and a missing cell (the empty string in Keras).
+    cells = [tails[0], tails[1].lower(), "N999Z", "n123 ab", "Hello  Wörld", "a", "x\u00a0y", None]
+    expected = encoder.transform(pd.DataFrame({"tailnum": cells}))
+    got = encoder.to_keras()({"tailnum": tf.constant(
+        pd.Series(cells).fillna("").to_numpy(dtype=str).reshape(-1, 1)
+    )}).numpy()  # fmt: skip
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7)
+
+
 def test_a_saved_model_with_a_word_column_loads_after_importing_the_layers(tmp_path):
     X, y = review_frame()
     encoder = EmbeddingEncoder(analyzer="word", dims=2, epochs=2, random_state=0).fit(X, y)
@@ -118,9 +136,9 @@ def test_a_saved_model_with_a_word_column_loads_after_importing_the_layers(tmp_p
 
 
 def test_other_token_columns_and_other_categories_are_refused_naming_the_column():
-    X = pd.DataFrame({"title": ["red car", "blue car", "red bike"] * 20})
-    encoder = EmbeddingEncoder(analyzer="char_wb", epochs=1, random_state=0).fit(X, [0, 1, 1] * 20)
-    with pytest.raises(ValueError, match="token column 'title' \\(analyzer='char_wb'\\)"):
+    X = pd.DataFrame({"tags": [["red", "car"], ["blue"], ["red", "bike"]] * 20})
+    encoder = EmbeddingEncoder(analyzer="list", epochs=1, random_state=0).fit(X, [0, 1, 1] * 20)
+    with pytest.raises(ValueError, match="token column 'tags' \\(analyzer='list'\\)"):
         encoder.to_keras()
     X = pd.DataFrame({"price": [1.5, 2.5, 3.5] * 20})
     encoder = EmbeddingEncoder(epochs=1, random_state=0).fit(X, [0, 1, 1] * 20)
