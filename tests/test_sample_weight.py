@@ -138,3 +138,28 @@ def test_token_counts_are_the_weights_of_the_rows_holding_them(tmp_path):
     loaded = skembed.load(tmp_path / "weighted.skembed")
     np.testing.assert_array_equal(loaded.category_counts_[0], encoder.category_counts_[0])
     np.testing.assert_array_equal(loaded.transform(X), encoder.transform(X))
+
+
+def test_integer_weights_learn_what_repeated_rows_teach():
+    """Up to the order of training: the same counts, and the same downstream score."""
+    X, y = make_frame(n=1500, seed=0)
+    # Half the rows' labels flipped, and counted three times: the weights decide
+    # which labels win, so that both fits learn the flipped ones.
+    flipped = np.arange(1500) < 750
+    y = np.where(flipped, 1 - y, y)
+    weights = np.where(flipped, 3.0, 1.0)
+    repeated_X = pd.concat([X] + [X[flipped]] * 2, ignore_index=True)
+    repeated_y = np.concatenate([y] + [y[flipped]] * 2)
+    test_X, test_y = make_frame(n=1500, seed=2)  # labels as they were
+
+    def test_auc(encoder):
+        model = LogisticRegression().fit(encoder.transform(X), y, sample_weight=weights)
+        return roc_auc_score(test_y, model.predict_proba(encoder.transform(test_X))[:, 1])
+
+    weighted = EmbeddingEncoder(dims=4, random_state=0).fit(X, y, sample_weight=weights)
+    repeated = EmbeddingEncoder(dims=4, random_state=0).fit(repeated_X, repeated_y)
+    for a, b in zip(weighted.category_counts_, repeated.category_counts_):
+        np.testing.assert_array_equal(a, b)
+    weighted_auc, repeated_auc = test_auc(weighted), test_auc(repeated)
+    assert weighted_auc < 0.4 and repeated_auc < 0.4  # both learned the flipped labels
+    assert abs(weighted_auc - repeated_auc) < 0.05
