@@ -2,8 +2,9 @@
 
 Training world: imported by ``EmbeddingEncoder.to_keras`` alone, so that
 ``import skembed`` and ``transform`` never load TensorFlow. The model is built
-from the fitted tables only: a lookup whose vocabulary is locked to the
-fitted categories, then an ``Embedding`` holding their vectors.
+from the fitted tables only: per plain column, a lookup whose vocabulary is
+locked to the fitted categories, then an ``Embedding`` holding their vectors;
+per token column, :class:`~skembed.keras_layers.TokenMeans`.
 """
 
 import re
@@ -29,26 +30,34 @@ def to_keras(names, vocabularies, tables, analyzers, handle_unknown, trainable):
         scope = re.sub(r"[^A-Za-z0-9_.\-]", "_", str(name))
         unknown = np.zeros(table.shape[1], table.dtype) if handle_unknown == "ignore" else table[-1]
         if analyzer is not None:
-            column = keras.Input(shape=(1,), dtype="string", name=str(name))
-            inputs[str(name)] = column
-            vectors.append(_token_means(name, analyzer, vocabulary, table, unknown, trainable,
-                                        f"token_means_{i}_{scope}")(column))  # fmt: skip
-            continue
-        dtype, keys, rows = _keys_and_rows(name, vocabulary)
-        # Row 0 is the lookup's one out-of-vocabulary index; key k is row k + 1.
-        weights = np.vstack([unknown[None, :], table[rows]])
-        lookup = (keras.layers.StringLookup if dtype == "string" else keras.layers.IntegerLookup)(
-            vocabulary=keys, num_oov_indices=1, mask_token=None, name=f"lookup_{i}_{scope}"
-        )
-        embedding = keras.layers.Embedding(
-            len(weights), table.shape[1], weights=[weights], trainable=trainable,
-            dtype=str(table.dtype), name=f"embedding_{i}_{scope}",
-        )  # fmt: skip
-        column = keras.Input(shape=(1,), dtype=dtype, name=str(name))
-        inputs[str(name)] = column
-        vectors.append(keras.layers.Reshape((table.shape[1],))(embedding(lookup(column))))
+            dtype = "string"
+            encode = _token_means(name, analyzer, vocabulary, table, unknown, trainable,
+                                  f"token_means_{i}_{scope}")  # fmt: skip
+        else:
+            dtype, encode = _lookup_and_embedding(name, vocabulary, table, unknown, trainable,
+                                                  f"{i}_{scope}")  # fmt: skip
+        inputs[str(name)] = keras.Input(shape=(1,), dtype=dtype, name=str(name))
+        vectors.append(encode(inputs[str(name)]))
     output = vectors[0] if len(vectors) == 1 else keras.layers.Concatenate()(vectors)
     return keras.Model(inputs, output, name="embedding_encoder")
+
+
+def _lookup_and_embedding(name, vocabulary, table, unknown, trainable, suffix):
+    """A plain column's input dtype, and the function from its input to its vectors."""
+    import keras
+
+    dtype, keys, rows = _keys_and_rows(name, vocabulary)
+    # Row 0 is the lookup's one out-of-vocabulary index; key k is row k + 1.
+    weights = np.vstack([unknown[None, :], table[rows]])
+    lookup = (keras.layers.StringLookup if dtype == "string" else keras.layers.IntegerLookup)(
+        vocabulary=keys, num_oov_indices=1, mask_token=None, name=f"lookup_{suffix}"
+    )
+    embedding = keras.layers.Embedding(
+        len(weights), table.shape[1], weights=[weights], trainable=trainable,
+        dtype=str(table.dtype), name=f"embedding_{suffix}",
+    )  # fmt: skip
+    flat = keras.layers.Reshape((table.shape[1],))
+    return dtype, lambda column: flat(embedding(lookup(column)))
 
 
 def _token_means(name, analyzer, vocabulary, table, unknown, trainable, layer_name):
