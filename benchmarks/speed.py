@@ -404,6 +404,21 @@ def markdown_table(results):
     return "\n".join(lines)
 
 
+def dtype_table(results):
+    """Markdown: EmbeddingEncoder's transform of each frame in each string dtype
+    (see :func:`dtype_variants`), against the same frame of ``object`` strings."""
+    ours = results[(results["step"] == "transform") & (results["contender"] == EMBEDDING)]
+    lines = ["| data | strings as | median s | ÷ object's | peak MB |", "|---|---|---|---|---|"]
+    for r in ours.itertuples(index=False):
+        data, _, dtype = r.data.partition(" (")
+        baseline = ours[ours["data"] == f"{data} (object)"]
+        if not len(baseline):
+            continue  # a frame without its object twin (the 1,000-row sample)
+        lines.append(f"| {data} | {dtype.rstrip(')')} | {r.median_s:.3f} "
+                     f"| {r.median_s / baseline['median_s'].iloc[0]:.2f} | {r.peak_mb:.0f} |")
+    return "\n".join(lines)
+
+
 def ratio_lines(results):
     """One sentence per (data, step): EmbeddingEncoder's throughput over each baseline."""
     lines = []

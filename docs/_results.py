@@ -229,6 +229,7 @@ def tables():
         "vocabulary": vocabulary.markdown_table(_read("vocabulary")),
         "scaling": scaling.markdown_table(_read("scaling")),
         "speed": speed.markdown_table(_read("speed")),
+        "speed_dtypes": speed.dtype_table(_read("speed")),
         "search": search_table(),
         "scale": scale_table(),
         "dask_quality": score_table(

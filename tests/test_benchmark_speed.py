@@ -207,3 +207,15 @@ def test_dtype_variants_hold_the_same_strings_as_each_dtype(data):
         assert all(frame[c].dtype == dtype for c in strings), label
         pd.testing.assert_frame_equal(frame.astype(object), X.astype(object))
     assert all(isinstance(t, pd.CategoricalDtype) for t in variants["flights (category)"].dtypes)
+
+
+def test_dtype_table_divides_each_dtype_by_the_object_frame(records):
+    results = speed.to_frame(records)
+    # The tiny benchmark's category frame stands in for a dtype; its object twin
+    # is made here from the same records.
+    ours = results[(results["step"] == "transform") & (results["contender"] == "EmbeddingEncoder")]
+    twin = ours[ours["data"] == "tiny"].assign(data="tiny (object)", median_s=2.0)
+    table = speed.dtype_table(pd.concat([results, twin], ignore_index=True))
+    category = ours.set_index("data").loc["tiny (category)", "median_s"]
+    assert f"| tiny | category | {category:.3f} | {category / 2.0:.2f} |" in table
+    assert "| tiny | object | 2.000 | 1.00 |" in table

@@ -130,18 +130,6 @@ def test_dask_page_claim_holds():
         assert gap <= by_encoder["std"].max(), cell
 
 
-def test_speed_page_arrow_claims_hold():
-    """'In the table above they are faster than object strings, and category
-    columns ... faster still.'"""
-    results = pd.read_csv(RESULTS / "speed.csv")
-    ours = results[(results["step"] == "transform") & (results["contender"] == "EmbeddingEncoder")]
-    seconds = ours.set_index("data")["median_s"]
-    for data in ["flights", "synthetic"]:
-        for arrow in [f"{data} (str)", f"{data} (string[pyarrow], as in Dask)"]:
-            assert seconds[arrow] < seconds[f"{data} (object)"], arrow
-            assert seconds[f"{data} (category)"] < seconds[arrow], arrow
-
-
 def test_benchmark_page_pretraining_claims_hold():
     """What docs/benchmarks.md says of pretraining and fine-tuning, on its results."""
     results = pd.read_csv(RESULTS / "pretrain.csv")
