@@ -109,14 +109,14 @@ def transform(encoder, X):
 
     Nothing is computed here: each partition is encoded when the result is.
     """
+    import dask
+
     X = _dataframe(X, "transform")
     check_columns(encoder, X)
     output = _output_config(encoder)
     names_out = [str(n) for n in encoder.get_feature_names_out()]
     empty = pd.DataFrame({n: np.empty(0, dtype=encoder.dtype) for n in names_out})
     meta = X._meta  # the collection's promised columns and dtypes
-    import dask
-
     # One key of the graph, which each worker fetches once, not a copy of the
     # fitted tables inside every partition's task.
     shared = dask.delayed(encoder, pure=True)

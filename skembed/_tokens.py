@@ -119,11 +119,7 @@ class TokenCodes:
         none) hold each category, a token repeated in a cell counting once:
         each token's document frequency; with ``weights``, their rows' summed
         weights."""
-        known = cells >= 0
-        rows_per_cell = np.bincount(
-            cells[known], weights=None if weights is None else weights[known],
-            minlength=self.n_cells,
-        )  # fmt: skip
+        rows_per_cell = count_codes(cells, self.n_cells, weights)
         cell_of_code = np.repeat(np.arange(self.n_cells), np.diff(self.indptr))
         pairs = np.unique(np.stack([cell_of_code, self.codes]), axis=1)
         pairs = pairs[:, pairs[1] >= 0]

@@ -146,6 +146,7 @@ class _Chunked:
             loss = network.train_epoch(rows, (), y, weights, train, shuffle_seed, call,
                                        chunk_steps, 0, chunk_steps,
                                        tf.constant(0.0, tf.float32))  # fmt: skip
+            # The chunk's mean in float32, as the epoch's single call gives it.
             total += float(loss / tf.cast(len(rows), tf.float32)) * len(rows)
             samples, steps = samples + len(rows), steps + chunk_steps
             if progress is not None:

@@ -121,9 +121,8 @@ def count_codes(codes, n_categories, weights=None):
     """Occurrences of each category code, ignoring unknown values; with
     ``weights`` (one per code), their sums."""
     known = codes >= 0
-    if weights is None:
-        return np.bincount(codes[known], minlength=n_categories)
-    return np.bincount(codes[known], weights=weights[known], minlength=n_categories)
+    return np.bincount(codes[known], weights=None if weights is None else weights[known],
+                       minlength=n_categories)  # fmt: skip
 
 
 class Vocabulary:

@@ -62,21 +62,6 @@ def test_a_saved_model_loads_and_gives_the_same(tmp_path):
     np.testing.assert_array_equal(loaded(keras_inputs(X_new)).numpy(), encoder.transform(X_new))
 
 
-@pytest.mark.parametrize("trainable", [False, True])
-def test_the_vectors_train_inside_a_network_only_when_asked(trainable):
-    X, y = training_frame()
-    encoder = EmbeddingEncoder(dims=2, epochs=2, random_state=0).fit(X, y)
-    vectors = encoder.to_keras(trainable=trainable)
-    head = keras.layers.Dense(1, activation="sigmoid")(vectors.output)
-    network = keras.Model(vectors.inputs, head)
-    network.compile(optimizer=keras.optimizers.Adam(0.1), loss="binary_crossentropy")
-    before = [w.copy() for w in vectors.get_weights()]
-    data = tf.data.Dataset.from_tensor_slices((keras_inputs(X), y.astype("float32"))).batch(64)
-    network.fit(data, epochs=2, verbose=0, shuffle=False)
-    moved = any(not np.array_equal(a, b) for a, b in zip(before, vectors.get_weights()))
-    assert moved == trainable
-
-
 def review_frame(n=400, seed=0):
     rng = np.random.default_rng(seed)
     words = ["great", "bad", "café", "don't", "stop_me", "Battery", "x²", "ok", "meh"]
@@ -147,13 +132,19 @@ def test_other_token_columns_and_other_categories_are_refused_naming_the_column(
 
 
 @pytest.mark.parametrize("trainable", [False, True])
-def test_word_vectors_train_inside_a_network_only_when_asked(trainable):
-    X, y = review_frame()
-    encoder = EmbeddingEncoder(analyzer="word", dims=2, epochs=2, random_state=0).fit(X, y)
+@pytest.mark.parametrize("column", ["plain", "word"])
+def test_the_vectors_train_inside_a_network_only_when_asked(column, trainable):
+    if column == "plain":
+        (X, y), analyzer, inputs = training_frame(), None, keras_inputs
+    else:
+        (X, y), analyzer, inputs = review_frame(), "word", lambda X: text_inputs(X["review"])
+    encoder = EmbeddingEncoder(analyzer=analyzer, dims=2, epochs=2, random_state=0).fit(X, y)
     vectors = encoder.to_keras(trainable=trainable)
-    network = keras.Model(vectors.inputs, keras.layers.Dense(1, activation="sigmoid")(vectors.output))
+    head = keras.layers.Dense(1, activation="sigmoid")(vectors.output)
+    network = keras.Model(vectors.inputs, head)
     network.compile(optimizer=keras.optimizers.Adam(0.1), loss="binary_crossentropy")
     before = [w.copy() for w in vectors.get_weights()]
-    network.fit(text_inputs(X["review"]), y.astype("float32"), epochs=2, batch_size=64, verbose=0)
+    data = tf.data.Dataset.from_tensor_slices((inputs(X), y.astype("float32"))).batch(64)
+    network.fit(data, epochs=2, verbose=0, shuffle=False)
     moved = any(not np.array_equal(a, b) for a, b in zip(before, vectors.get_weights()))
     assert moved == trainable
