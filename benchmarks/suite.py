@@ -152,7 +152,15 @@ def run_encoder(table, name, seed, params, fit, score, shared):
     return rows
 
 
-def run(tables, encoders, params, *, seed=0, validation=False):
+def table_params(table, params, date_analyzer=False):
+    """EmbeddingEncoder's parameters on ``table``: with ``date_analyzer``, its
+    date columns read by ``analyzer="date"``."""
+    if not (date_analyzer and table.dates):
+        return params
+    return {**params, "analyzer": {column: "date" for column in table.dates}}
+
+
+def run(tables, encoders, params, *, seed=0, validation=False, date_analyzer=False):
     rows = []
     for table in tables:
         fit, score = split(table, seed, validation)
@@ -160,7 +168,8 @@ def run(tables, encoders, params, *, seed=0, validation=False):
         for name in encoders:
             started = time.perf_counter()
             try:
-                new = run_encoder(table, name, seed, params, fit, score, shared)
+                new = run_encoder(table, name, seed, table_params(table, params, date_analyzer),
+                                  fit, score, shared)  # fmt: skip
             except Exception as error:  # a failure is a result, reported, not a crash
                 new = [{"table": table.name, "task": table.task, "model": m, "encoder": name,
                         "seed": seed, "status": "failed",
@@ -255,6 +264,25 @@ def scores_table(results):
     return "\n".join(lines)
 
 
+def dates_table(plain, dates):
+    """Markdown: the date tables' cells, the date column plain (``plain``, results
+    of a run with defaults) beside ``analyzer="date"`` (``dates``, of a run with
+    ``--date-analyzer``), each with its shortfall behind the best other encoder."""
+    with_dates = cells(dates).set_index(["table", "model"])
+    without = cells(plain[plain["table"].isin(dates["table"])]).set_index(["table", "model"])
+    header = ["table (RMSE)", "model", "best other encoder", "date as a category",
+              'analyzer="date"']  # fmt: skip
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for (table, model), cell in with_dates.iterrows():
+        before = without.loc[(table, model)]
+        lines.append(
+            f"| {table} | {model} | {cell['best_peer']} {cell['best_peer_score']:.3f} | "
+            f"{before['embedding']:.3f} ({100 * before['shortfall']:+.1f}%) | "
+            f"{cell['embedding']:.3f} ({100 * cell['shortfall']:+.1f}%) |"
+        )
+    return "\n".join(lines)
+
+
 def summary_text(figures):
     """The suite's figures in one sentence (the README and the benchmark page say it)."""
     return (
@@ -316,6 +344,8 @@ def parse_args(argv):
         "--embedding-params", type=json.loads, default={},
         help='EmbeddingEncoder parameters as JSON, e.g. \'{"min_frequency": 2}\'',
     )  # fmt: skip
+    parser.add_argument("--date-analyzer", action="store_true",
+                        help="EmbeddingEncoder reads the tables' date columns with analyzer='date'")
     parser.add_argument("--validation", action="store_true",
                         help="score on a fifth of the training rows: for choosing defaults")
     parser.add_argument("--refit-peers", action="store_true",
@@ -335,6 +365,8 @@ def main(argv=None):
         name += f"_seed{args.seed}"
     if args.embedding_params:
         name += "_" + params_label(args.embedding_params)
+    if args.date_analyzer:
+        name += "_dates"
     machine, _ = start_benchmark("skembed development suite")
     log(f"Run '{name}': seed {args.seed}, {split_name} scores, tables capped at {MAX_ROWS} rows")
 
@@ -349,7 +381,7 @@ def main(argv=None):
         peers = pd.concat([cached[~cached["table"].isin(peers.get("table", []))], peers])
     peers.to_csv(peers_path, index=False)
     candidate = run(tables, [CANDIDATE], args.embedding_params, seed=args.seed,
-                    validation=args.validation)  # fmt: skip
+                    validation=args.validation, date_analyzer=args.date_analyzer)  # fmt: skip
     names = [t.name for t in tables]
     results = pd.concat([peers[peers["table"].isin(names)], candidate], ignore_index=True)
 
@@ -358,7 +390,8 @@ def main(argv=None):
     results.to_csv(args.out_dir / f"{name}.csv", index=False)
     cell_table.to_csv(args.out_dir / f"{name}_cells.csv", index=False)
     payload = {"machine": machine, "seed": args.seed, "split": split_name,
-               "embedding_params": args.embedding_params, "max_rows": MAX_ROWS,
+               "embedding_params": args.embedding_params, "date_analyzer": args.date_analyzer,
+               "max_rows": MAX_ROWS,
                "tables": {t.name: t.note for t in tables}, "summary": figures,
                "wall_s": round(time.perf_counter() - started, 1)}  # fmt: skip
     (args.out_dir / f"{name}.json").write_text(json.dumps(payload, indent=1) + "\n")

@@ -31,6 +31,7 @@ class Table:
     low: list = field(default_factory=list)  # one-hot for every encoder
     numeric: list = field(default_factory=list)  # imputed, scaled, for every encoder
     note: str = ""
+    dates: list = field(default_factory=list)  # the high-cardinality columns that are dates
 
     @property
     def metric(self):
@@ -63,9 +64,10 @@ def _as_categories(frame, columns):
     return out
 
 
-def _table(name, task, frame, y, high, low=(), numeric=(), note=""):
+def _table(name, task, frame, y, high, low=(), numeric=(), note="", dates=()):
     frame = _as_categories(frame, [*high, *low])
-    return Table(name, task, frame, np.asarray(y), list(high), list(low), list(numeric), note)
+    return Table(name, task, frame, np.asarray(y), list(high), list(low), list(numeric), note,
+                 list(dates))  # fmt: skip
 
 
 def flights():
@@ -88,7 +90,8 @@ def hotel_rates():
     high = ["country", "agent", "company", "arrival_date"]
     low = [c for c in HOTEL_COLUMNS if c not in high]
     return [_table("hotel_rates", "regression", hotel, hotel["avg_price_per_room"],
-                   high, low, numeric, f"{len(hotel)} bookings; average price per room")]
+                   high, low, numeric, f"{len(hotel)} bookings; average price per room",
+                   dates=["arrival_date"])]  # fmt: skip
 
 
 def reviews():
@@ -171,7 +174,8 @@ def birthdays():
     log_births = np.log(data["births"])
     y = log_births - log_births.groupby(data["state"]).transform("mean")
     return [_table("birthdays", "regression", data, y, high=["date", "state"], low=["wday"],
-                   numeric=["year"], note=f"{note}; log births less the state's mean")]
+                   numeric=["year"], note=f"{note}; log births less the state's mean",
+                   dates=["date"])]  # fmt: skip
 
 
 def superstore():

@@ -243,6 +243,7 @@ def tables():
         "text_candidates": candidates_table(TEXT_CANDIDATES, encoder="EmbeddingEncoder ("),
         "suite_scores": suite.scores_table(_read_suite("suite_test")),
         "suite_machine": _suite_machine("suite_test"),
+        "suite_dates": suite.dates_table(_read_suite("suite_test"), _read_suite("suite_test_dates")),
         "suite_candidates": suite.candidates_table(
             [(label, _suite_seeds(stem)) for label, stem in SUITE_CANDIDATES]
         ),

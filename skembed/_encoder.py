@@ -76,7 +76,7 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         "auto" takes the sorted distinct values of each column. A list gives
         each column's categories in the order of their table rows; values
         outside it are unknown.
-    analyzer : {"word", "char_wb", "list"}, callable, dict or None, default=None
+    analyzer : {"word", "char_wb", "list", "date"}, callable, dict or None, default=None
         What a cell is. None: one category (a plain column). Otherwise the
         column is a token column, whose categories are its tokens:
 
@@ -88,6 +88,12 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
           from their spelling, while a frequent value keeps a vector of its
           own;
         - "list": a list, tuple or array of string tokens (tags);
+        - "date": a date (an ISO 8601 string such as ``"2016-07-16"``, or a
+          datetime), split into the day itself, ``"year 2016"``,
+          ``"month 07"``, ``"day 16"``, ``"month-day 07-16"`` and
+          ``"weekday Sat"`` (and ``"hour 14"`` for a time other than
+          midnight): a day seen rarely, or never, gets a vector from the
+          parts it shares with other days;
         - a callable: takes a cell, returns its tokens as a list of strings
           (for example ``CountVectorizer(...).build_analyzer()``).
 

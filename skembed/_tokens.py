@@ -11,6 +11,7 @@ Every token vocabulary ends with ``np.nan``: the row of a cell without
 tokens (empty, or missing), as the missing category ends a plain column's.
 """
 
+import datetime
 import itertools
 import re
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ import pandas as pd
 from ._vocabulary import UNKNOWN, count_codes, unique_sorted
 
 #: The analyzers a column may name; a callable may be given instead.
-ANALYZERS = ("word", "char_wb", "list")
+ANALYZERS = ("word", "char_wb", "list", "date")
 
 #: scikit-learn's default token pattern: words of two or more word characters.
 _WORD = re.compile(r"(?u)\b\w\w+\b")
@@ -40,6 +41,10 @@ def check_analyzer(analyzer, name):
         f"analyzer for column {name!r} must be None, one of {list(ANALYZERS)} or a "
         f"callable, got {analyzer!r}"
     )
+
+
+#: Weekday names of the ``"date"`` analyzer's tokens, Monday first as pandas counts.
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def words(text):
@@ -65,6 +70,54 @@ def char_wb_ngrams(text):
                 break
             ngrams.extend(padded[k : k + n] for k in range(len(padded) - n + 1))
     return ngrams
+
+
+def date_tokens(cells, name):
+    """The tokens of each date: the day, and the parts a date shares with others.
+
+    ``"2016-07-16"`` gives itself, ``"year 2016"``, ``"month 07"``, ``"day 16"``,
+    ``"month-day 07-16"`` (the same day of every year: holidays, seasons) and
+    ``"weekday Sat"``; a time other than midnight adds ``"hour 14"``. So a day
+    seen rarely, or never, still gets a vector from its year, month and
+    weekday, which it shares with every other day. Cells are ISO 8601 strings
+    or date and datetime objects; an empty string is a missing date.
+    """
+    values = pd.Series(cells, dtype=object)
+    kinds = values.map(lambda v: isinstance(v, (str, datetime.date, np.datetime64)))
+    if not kinds.all():
+        bad = values[~kinds].tolist()
+        raise TypeError(
+            f"analyzer='date' reads dates, but column {name!r} holds values of type "
+            f"{sorted({type(v).__name__ for v in bad})}, such as {bad[:3]}; give "
+            "dates as ISO 8601 strings ('2016-07-16') or datetime values"
+        )
+    blank = values.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
+    try:
+        dates = pd.DatetimeIndex(
+            pd.to_datetime(values.where(~blank), format="ISO8601", errors="coerce")
+        )
+    except (TypeError, ValueError) as error:  # for example, several time zones
+        raise ValueError(f"analyzer='date' cannot read column {name!r}: {error}") from None
+    unread = dates.isna() & ~blank
+    if unread.any():
+        raise ValueError(
+            f"analyzer='date' reads ISO 8601 dates ('2016-07-16', '2016-07-16 14:30'), "
+            f"but column {name!r} holds values such as {values[unread].tolist()[:3]}; "
+            "convert it with pandas.to_datetime(column, format=...) first"
+        )
+    tokenized = [[] for _ in range(len(values))]
+    dates = dates[~blank]
+    parts = zip(
+        dates.strftime("%Y-%m-%d"), dates.year, dates.strftime("%m-%d"), dates.day_of_week,
+        dates.hour, dates != dates.normalize(),
+    )  # fmt: skip
+    for i, (day, year, monthday, weekday, hour, timed) in zip(np.flatnonzero(~blank), parts):
+        tokens = tokenized[i]
+        tokens += [day, f"year {year}", f"month {monthday[:2]}", f"day {monthday[3:]}",
+                   f"month-day {monthday}", f"weekday {WEEKDAYS[weekday]}"]  # fmt: skip
+        if timed:
+            tokens.append(f"hour {hour:02d}")
+    return tokenized
 
 
 @dataclass
@@ -140,6 +193,8 @@ def split_cells(column, analyzer, name):
     cells, cell_of_row = _distinct_cells(column, analyzer, name)
     if analyzer == "list":
         tokenized = cells
+    elif analyzer == "date":
+        tokenized = date_tokens(cells, name)
     else:
         tokenize = {"word": words, "char_wb": char_wb_ngrams}.get(analyzer, analyzer)
         if not callable(analyzer):

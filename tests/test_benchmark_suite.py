@@ -90,3 +90,21 @@ def test_a_cell_the_candidate_failed_or_that_no_other_encoder_ran_is_left_out():
         ("b", "binary", "knn", suite.CANDIDATE, 0.7),
     ])  # fmt: skip
     assert suite.cells(results).empty
+
+
+def test_the_date_analyzer_reads_only_the_date_columns_of_tables_that_have_them():
+    rng = np.random.default_rng(0)
+    days = pd.date_range("2016-01-01", periods=60).strftime("%Y-%m-%d")
+    frame = pd.DataFrame({"day": rng.choice(days, 240), "id": rng.choice(["a", "b"], 240)})
+    dated = Table("dated", "regression", frame, rng.normal(size=240), high=["day", "id"],
+                  dates=["day"])  # fmt: skip
+    plain = tiny_table()
+    params = {"epochs": 2}
+    assert suite.table_params(dated, params) == params
+    assert suite.table_params(plain, params, date_analyzer=True) == params
+    assert suite.table_params(dated, params, date_analyzer=True) == {
+        "epochs": 2, "analyzer": {"day": "date"}
+    }
+    results = suite.run([dated, plain], [suite.CANDIDATE, "OneHotEncoder"], params,
+                        date_analyzer=True)  # fmt: skip
+    assert (results["status"] == "ok").all(), results["note"].tolist()
