@@ -99,7 +99,11 @@ def _agree(dtype, promised):
 def _encode_partition(partition, encoder, meta, names_out, partition_info=None):
     number = None if partition_info is None else partition_info["number"]
     check_partition(partition, meta, number)
-    encoded = encoder._transform_array(partition)
+    # The encoder's own transform of a pandas frame: a DataFrame already under
+    # set_output(transform="pandas"), an array to label otherwise.
+    encoded = encoder.transform(partition)
+    if isinstance(encoded, pd.DataFrame):
+        return encoded
     return pd.DataFrame(encoded, index=partition.index, columns=names_out, copy=False)
 
 
