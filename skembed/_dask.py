@@ -30,6 +30,7 @@ from ._fitting import (
 from ._initial import column_starts, nothing_to_learn, with_vector
 from ._settings import fit_settings, widths
 from ._spec import UNKNOWN_SHARE, network_spec
+from ._targets import holds_class_indices
 
 
 def is_dask_collection(X):
@@ -395,7 +396,8 @@ class _StreamedTarget:
     def __init__(self, target_type, classes, n_outputs, activation, loss, stats):
         self.target_type, self.classes, self.n_outputs = target_type, classes, n_outputs
         self.activation, self.loss = activation, loss
-        self.class_indices = loss.startswith("sparse")
+        self.class_indices = holds_class_indices(loss)
+        self.supervised = True  # a Dask fit needs y
         if target_type == "continuous":
             mean, std = stats
             self.center = np.atleast_1d(np.asarray(mean, dtype=np.float64))

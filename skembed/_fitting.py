@@ -22,7 +22,7 @@ from sklearn.utils import check_random_state
 
 from ._initial import given_tables, nothing_to_learn, scaled_to_random_start, with_vector
 from ._spec import UNKNOWN_SHARE, network_spec
-from ._targets import COOCCURRENCE, check_cooccurring
+from ._targets import check_cooccurring
 from ._tokens import distinct_vectors, row_counts, same_bag_cells, token_categories
 from ._vocabulary import UNKNOWN, Vocabulary, unique_sorted
 
@@ -150,12 +150,12 @@ def fit_coded(params, settings, codes, tokens, vocabularies, counts, infrequent,
     start where the full fit did); None draws it. ``codes`` becomes table
     rows in place. ``weights``: the rows' sample weights, or None.
     """
-    if nothing_to_learn(target.loss != COOCCURRENCE, starts, infrequent):
+    if nothing_to_learn(target.supervised, starts, infrequent):
         return given_fit(params, vocabularies, counts, infrequent, starts, dims, target)
     rng = check_random_state(params["random_state"])
     train, val = split(len(codes), params["validation_fraction"], params["n_iter_no_change"],
                        rng)  # fmt: skip
-    if target.loss == COOCCURRENCE:
+    if not target.supervised:
         check_cooccurring(
             [distinct_vectors(codes[train, i], rare, column_tokens)
              for i, (rare, column_tokens) in enumerate(zip(infrequent, tokens))],
@@ -181,7 +181,7 @@ def fit_coded(params, settings, codes, tokens, vocabularies, counts, infrequent,
     ]
     # Categories with a given vector keep their rows even if training never sees them.
     pooled = codes_to_table_rows(codes, tokens, vocabularies, with_vector(trained, starts))
-    if target.loss == COOCCURRENCE:
+    if not target.supervised:
         for i, cells in enumerate(pooled):
             if cells is not None:
                 # Cells of the same tokens are one value: not each other's negatives.
@@ -199,7 +199,7 @@ def fit_coded(params, settings, codes, tokens, vocabularies, counts, infrequent,
         spec, codes, target.values, train, val, seed=network_seed, starts=starts, pooled=pooled,
         weights=weights,
     )
-    if target.loss == COOCCURRENCE:
+    if not target.supervised:
         scaled_to_random_start(tables, [np.append(t, True) for t in trained], starts)
     return Fitted(
         vocabularies, finished(tables, trained, starts, params["dtype"]), dims, starts,

@@ -8,7 +8,7 @@ imports TensorFlow) trains what it describes.
 
 from dataclasses import dataclass
 
-from ._targets import COOCCURRENCE
+from ._targets import COOCCURRENCE, holds_class_indices
 
 #: A table's rows start uniform in [-RANDOM_START, RANDOM_START].
 RANDOM_START = 0.05
@@ -68,9 +68,14 @@ class NetworkSpec:
         return tuple(self.random_start) or (RANDOM_START,) * len(self.dims)
 
     @property
+    def supervised(self):
+        """Whether the network learns from y (rather than from co-occurrences)."""
+        return self.loss != COOCCURRENCE
+
+    @property
     def class_indices(self):
         """Whether y holds class indices (one per sample) rather than a column per output."""
-        return self.loss.startswith("sparse")
+        return holds_class_indices(self.loss)
 
 
 def network_spec(params, table_sizes, dims, hidden_units, target, starts, pooled=()):
@@ -82,7 +87,7 @@ def network_spec(params, table_sizes, dims, hidden_units, target, starts, pooled
     token column's cells (none: no token columns).
     """
     pooled_columns = [p is not None for p in pooled] or [False] * len(dims)
-    supervised = target.loss != COOCCURRENCE
+    supervised = target.supervised
     return NetworkSpec(
         table_sizes=list(table_sizes),
         dims=dims,

@@ -30,10 +30,25 @@ class Target:
     activation: str
     loss: str
 
+    @property
+    def supervised(self):
+        """Whether the network learns from y (rather than from co-occurrences)."""
+        return self.loss != COOCCURRENCE
+
+    @property
+    def class_indices(self):
+        """Whether y holds class indices (one per sample) rather than a column per output."""
+        return holds_class_indices(self.loss)
+
 
 #: The loss of a fit without y: each column's value is predicted from the
 #: other columns' vectors (the training module implements it).
 COOCCURRENCE = "cooccurrence"
+
+
+def holds_class_indices(loss):
+    """Whether the target of ``loss`` is a class index per sample (Keras' sparse losses)."""
+    return loss.startswith("sparse")
 
 
 def no_target(n_samples):

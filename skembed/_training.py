@@ -20,7 +20,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ._targets import COOCCURRENCE
 
 
 def train_embeddings(spec, rows, y, train, val, seed, starts=None, pooled=None, weights=None):
@@ -312,7 +311,7 @@ class _Network:
             self.dense[-1].build((None, width))
             width = units
         # Without a target the output is, for each column, a vector in its table's space.
-        self.cooccurrence = spec.loss == COOCCURRENCE
+        self.cooccurrence = not spec.supervised
         output_width = sum(spec.dims) if self.cooccurrence else spec.n_outputs
         self.dense.append(keras.layers.Dense(output_width, activation=spec.activation))
         self.dense[-1].build((None, width))
