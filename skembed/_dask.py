@@ -171,18 +171,23 @@ CHUNK_ROWS = 2**19
 TARGET_VALUES_CAP = 1000
 
 
-def fit_input(X, y, params, warm):
+def fit_input(X, y, params):
     """X and y checked for a Dask fit: a Dask DataFrame, its aligned target,
     and nothing asked for that a Dask fit cannot do yet."""
     X = _dataframe(X, "fit")
     y = _aligned_target(y, X)
-    _refuse_what_cannot_stream(params, warm)
+    if params["analyzer"] is not None:
+        raise ValueError(
+            "A fit on a Dask DataFrame does not take analyzer yet; fit on a pandas sample "
+            "of the rows instead, then transform the Dask DataFrame."
+        )
     return X, y
 
 
-def fit(params, X, y, names):
+def fit(params, X, y, names, previous=None):
     """Fit on a Dask DataFrame and its Dask target (see :func:`fit_input`), whose
-    columns the encoder calls ``names``; return a :class:`~skembed._fitting.Fitted`."""
+    columns the encoder calls ``names``; return a :class:`~skembed._fitting.Fitted`.
+    ``previous`` (a warm start): the previous fit's vocabularies and tables."""
     import dask
 
     from ._vocabulary import UNKNOWN, Vocabulary, infrequent_masks, unique_sorted
@@ -208,6 +213,8 @@ def fit(params, X, y, names):
     for i, (name, count) in enumerate(zip(names, counted)):
         values = pd.Series(count.index, dtype=count.index.dtype)
         vocabulary = given[i] if explicit else Vocabulary(unique_sorted(values, name))
+        if previous is not None:  # known categories keep their rows; new ones come after
+            vocabulary = previous[0][i].grown_by(vocabulary)
         codes = vocabulary.encode(values)
         if params["handle_unknown"] == "error":
             raise_if_unknown(values, codes, name, "fit")
@@ -224,7 +231,8 @@ def fit(params, X, y, names):
         raise ValueError("The Dask DataFrame has no rows; at least one sample is required.")
     target = _target_of(params["target_type"], summary)
     infrequent = infrequent_masks(counts, n_rows, params["min_frequency"], params["max_categories"])
-    starts = column_starts(settings, vocabularies, infrequent)
+    starts = column_starts(settings, vocabularies, infrequent,
+                           None if previous is None else previous[1])  # fmt: skip
     dims = widths(settings, vocabularies, starts)
     if nothing_to_learn(True, starts, infrequent):
         return given_fit(params, vocabularies, counts, infrequent, starts, dims, target)
@@ -324,19 +332,6 @@ def fit_transform(encoder, X, y=None):
             "transform, or cross-fit a pandas sample of the rows."
         )
     return encoder.fit(X, y).transform(X)  # the method: it validates the parameters
-
-
-def _refuse_what_cannot_stream(params, warm):
-    unsupported = {
-        "analyzer": params["analyzer"] is not None,
-        "warm_start": warm,
-    }
-    named = [name for name, used in unsupported.items() if used]
-    if named:
-        raise ValueError(
-            f"A fit on a Dask DataFrame does not take {', '.join(named)} yet; fit on a "
-            "pandas sample of the rows instead, then transform the Dask DataFrame."
-        )
 
 
 def _aligned_target(y, X):

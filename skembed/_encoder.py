@@ -424,13 +424,19 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
     def _fit_dask(self, X, y):
         """``fit`` of a Dask DataFrame: coded and counted on the cluster, streamed to training."""
         params = self.get_params(deep=False)
-        X, y = _dask.fit_input(X, y, params, warm=self.warm_start and hasattr(self, "embeddings_"))
-        self._forget_fit()
-        names = list(X.columns)
-        self.n_features_in_ = len(names)
-        if all(isinstance(n, str) for n in names):
-            self.feature_names_in_ = np.asarray(names, dtype=object)
-        return self._store(_dask.fit(params, X, y, self._feature_names()))
+        X, y = _dask.fit_input(X, y, params)
+        previous = None
+        if self.warm_start and hasattr(self, "embeddings_"):
+            # As in memory: the same columns, whose known categories keep their rows.
+            _dask.check_columns(self, X)
+            previous = (self._vocabularies, self.embeddings_)
+        else:
+            self._forget_fit()
+            names = list(X.columns)
+            self.n_features_in_ = len(names)
+            if all(isinstance(n, str) for n in names):
+                self.feature_names_in_ = np.asarray(names, dtype=object)
+        return self._store(_dask.fit(params, X, y, self._feature_names(), previous))
 
     def _fit(self, X, y, keep_codes=False, sample_weight=None):
         """``fit``, without storing: a :class:`~skembed._fitting.Fitted`, and with

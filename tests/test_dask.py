@@ -368,3 +368,24 @@ def test_a_dask_fit_starts_from_given_vectors_and_keeps_frozen_ones_exact(data):
         ),
     )
     assert one_hot.history_ == {}
+
+
+def test_a_dask_warm_start_continues_as_the_in_memory_one(data):
+    X, y, _ = data
+    old = X["shop"].isin([f"s{i}" for i in range(30)])
+    params = dict(warm_start=True, dims=3, epochs=2, min_column_gain=None, random_state=0)
+    first = EmbeddingEncoder(**params).fit(X[old], y[old])
+    before = [t.copy() for t in first.embeddings_]
+    in_memory = pickle.loads(pickle.dumps(first)).set_params(learning_rate=1e-7)
+    in_memory.fit(X, y)
+    streamed = first.set_params(learning_rate=1e-7).fit(*_frame(X, y, 4))
+    for kept, grown, got in zip(before, in_memory.embeddings_, streamed.embeddings_):
+        # Known categories keep their rows, and (barely trained) their vectors.
+        np.testing.assert_allclose(got[: len(kept) - 1], kept[:-1], atol=1e-4)
+        assert got.shape == grown.shape
+    for grown, got in zip(in_memory.categories_, streamed.categories_):
+        assert pd.Index(got).equals(pd.Index(grown))  # NaN, the missing category, equal
+    assert streamed.categories_[0][:30].tolist() == first.categories_[0][:30].tolist()
+    assert len(streamed.categories_[0]) == 40
+    with pytest.raises(ValueError, match="columns"):
+        first.fit(*_frame(X[["shop", "city"]], y, 4))
