@@ -848,6 +848,26 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         return tags
 
 
+# What skembed.save and skembed.load need beyond the public fitted attributes:
+# the encoder's private state is written and read here, in its own module.
+
+
+def one_hot_columns(encoder):
+    """Per column, whether its table started one-hot (its feature names are then
+    its categories): what a saved file keeps besides the public attributes."""
+    return [bool(b) for b in encoder._one_hot_columns]
+
+
+def restore(encoder, one_hot):
+    """Finish an encoder whose public fitted attributes were read from a file:
+    its parameters validated (scikit-learn's InvalidParameterError where not),
+    its one-hot columns set and its lookups rebuilt from ``categories_``."""
+    encoder._validate_params()
+    encoder._one_hot_columns = list(one_hot)
+    encoder._vocabularies = [Vocabulary(c) for c in encoder.categories_]
+    return encoder
+
+
 def _nearest_rows(vectors, table, chunk_elements=2**22):
     """Index of the row of ``table`` nearest (Euclidean) to each of ``vectors``."""
     table = table.astype(np.float64)

@@ -18,8 +18,7 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 
-from ._encoder import EmbeddingEncoder
-from ._vocabulary import Vocabulary
+from ._encoder import EmbeddingEncoder, one_hot_columns, restore
 
 FORMAT = "skembed-encoder"
 #: 2 stores every parameter (arrays, DataFrames, splitters included) and the
@@ -92,7 +91,7 @@ def save(encoder, path):
         "n_features_in": encoder.n_features_in_,
         "feature_names_in": _names(encoder),
         "dims": [int(d) for d in encoder.dims_],
-        "one_hot": [bool(b) for b in encoder._one_hot_columns],
+        "one_hot": one_hot_columns(encoder),
         "target_type": encoder.target_type_,
         "classes": None if encoder.classes_ is None else _array_to_json(encoder.classes_, arrays),
         "history": encoder.history_,
@@ -240,9 +239,7 @@ def _read(file, path):
         if extra:
             raise _Damaged(f"unexpected member(s) {extra[:5]}")
     encoder.categories_ = categories
-    encoder._vocabularies = [Vocabulary(c) for c in categories]
     encoder.dims_ = list(metadata["dims"])
-    encoder._one_hot_columns = metadata.get("one_hot") or [False] * len(categories)
     encoder.n_features_in_ = metadata["n_features_in"]
     if metadata["feature_names_in"] is not None:
         encoder.feature_names_in_ = np.asarray(metadata["feature_names_in"], dtype=object)
@@ -251,8 +248,7 @@ def _read(file, path):
     encoder.history_ = metadata["history"]
     gains = metadata.get("column_gains") or [None] * len(categories)  # files from before gains were measured
     encoder.column_gains_ = np.array([np.nan if g is None else g for g in gains], dtype=float)
-    _check_consistent(encoder)
-    return encoder
+    return _check_consistent(encoder, metadata.get("one_hot") or [False] * len(categories))
 
 
 class _Damaged(ValueError):
@@ -303,12 +299,16 @@ def _check_format(metadata, path):
         )
 
 
-def _check_consistent(encoder):
-    """Raise :class:`_Damaged` unless the parameters are valid and the fitted
-    attributes agree with each other."""
+def _check_consistent(encoder, one_hot):
+    """The loaded encoder, finished; :class:`_Damaged` unless its parameters are
+    valid and its fitted attributes (and ``one_hot``) agree with each other."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    if not isinstance(one_hot, list) or not all(isinstance(b, bool) for b in one_hot):
+        raise _Damaged("one_hot is not a list of bools")
     try:
-        encoder._validate_params()
-    except ValueError as error:
+        restore(encoder, one_hot)
+    except InvalidParameterError as error:
         raise _Damaged(f"its parameters are invalid: {error}") from None
     n = len(encoder.categories_)
     n_features = encoder.n_features_in_
@@ -319,13 +319,11 @@ def _check_consistent(encoder):
         raise _Damaged("history is not a dict of lists")
     if not all(isinstance(d, Integral) and d >= 1 for d in encoder.dims_):
         raise _Damaged(f"dims {encoder.dims_} are not positive ints")
-    if not all(isinstance(b, bool) for b in encoder._one_hot_columns):
-        raise _Damaged("one_hot is not a list of bools")
     names = getattr(encoder, "feature_names_in_", None)
     if names is not None and (len(names) != n or not all(isinstance(s, str) for s in names)):
         raise _Damaged(f"feature_names_in should be {n} strings")
     lengths = {
-        "dims": len(encoder.dims_), "one_hot": len(encoder._one_hot_columns),
+        "dims": len(encoder.dims_), "one_hot": len(one_hot),
         "counts": len(encoder.category_counts_),
         "column_gains": len(encoder.column_gains_),
         "infrequent_categories": len(encoder.infrequent_categories_),
@@ -353,6 +351,7 @@ def _check_consistent(encoder):
     names = len(encoder.get_feature_names_out())
     if names != sum(encoder.dims_):
         raise _Damaged(f"its one-hot columns name {names} outputs for {sum(encoder.dims_)}")
+    return encoder
 
 
 def _names(encoder):
