@@ -21,13 +21,14 @@ shift fitted on every category followed a category's full vector a quarter
 to a half of the way on a column of 12 categories.
 """
 
+from dataclasses import replace
 from numbers import Integral
 
 import numpy as np
 from sklearn.model_selection import KFold, StratifiedKFold, check_cv
 from sklearn.utils import _safe_indexing, check_random_state
 
-from ._fitting import fit_coded
+from ._fitting import fit_coded, min_frequencies
 from ._initial import column_starts
 from ._settings import fit_settings, widths
 from ._targets import prepare_target, typed_target
@@ -70,7 +71,7 @@ def cross_fitted(params, names, fitted, coded, y):
             f"{(held_out_times > 1).sum()} more than once"
         )
     one_hot = [s is not None and s.one_hot for s in fitted.starts]
-    _check_one_hot_folds(params, names, fitted.vocabularies, one_hot, codes, tokens,
+    _check_one_hot_folds(params, names, fitted, one_hot, codes, tokens,
                          [train for train, _ in splits], weights)  # fmt: skip
     out = np.empty((len(codes), sum(fitted.dims)), dtype=fitted.tables[0].dtype)
     # Given vectors fix a column's orientation (and frozen ones must stay exact).
@@ -137,15 +138,16 @@ def _fold_tables(params, names, fitted, codes, tokens, y, weights):
     """
     settings = fit_settings(params, names)
     vocabularies = fitted.vocabularies
-    counts, total = column_counts(codes, tokens, vocabularies, weights)
-    infrequent = infrequent_masks(
-        counts, total, params["min_frequency"], params["max_categories"]
-    )
-    starts = column_starts(settings, vocabularies, infrequent)
     target = prepare_target(
         y, params["target_type"], "EmbeddingEncoder", classes=fitted.target.classes,
         weights=weights,
     )
+    counts, total = column_counts(codes, tokens, vocabularies, weights)
+    # With min_frequency="auto", each fold judges its columns from its own rows.
+    min_frequency = min_frequencies(params["min_frequency"], codes, tokens, vocabularies,
+                                    target, weights)  # fmt: skip
+    infrequent = infrequent_masks(counts, total, min_frequency, params["max_categories"])
+    starts = column_starts(settings, vocabularies, infrequent)
     return fit_coded(
         params, settings, codes, tokens, vocabularies, counts, infrequent, starts,
         widths(settings, vocabularies, starts), target, network_seed=fitted.network_seed,
@@ -191,7 +193,7 @@ def aligned(table, reference, counts):
     return out
 
 
-def _check_one_hot_folds(params, names, vocabularies, one_hot, codes, tokens, fold_rows,
+def _check_one_hot_folds(params, names, fitted, one_hot, codes, tokens, fold_rows,
                          weights):
     """Refuse cross fitting where a fold's one-hot table would differ from the full one.
 
@@ -200,14 +202,17 @@ def _check_one_hot_folds(params, names, vocabularies, one_hot, codes, tokens, fo
     """
     if params["min_frequency"] is None or not any(one_hot):
         return
+    vocabularies, target = fitted.vocabularies, fitted.target
     for i in np.flatnonzero(one_hot):
         for rows in [np.arange(len(codes)), *fold_rows]:
             rows_weights = None if weights is None else weights[rows]
             counts = row_counts(codes[rows, i], tokens[i], len(vocabularies[i]), rows_weights)
             total = len(rows) if weights is None else rows_weights.sum()
-            rare = infrequent_masks(
-                [counts], total, params["min_frequency"], params["max_categories"]
+            min_frequency = min_frequencies(
+                params["min_frequency"], codes[rows][:, [i]], [tokens[i]], [vocabularies[i]],
+                replace(target, values=target.values[rows]), rows_weights,
             )
+            rare = infrequent_masks([counts], total, min_frequency, params["max_categories"])
             if rare[0].any():
                 raise ValueError(
                     f"cv cannot cross-fit the one-hot column {names[i]!r} with "

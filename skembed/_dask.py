@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ._fitting import (
+    AUTO_MIN_FREQUENCY,
     Fitted, check_some_given, finished, given_fit, given_vocabularies, raise_if_unknown,
     row_maps,
 )
@@ -230,7 +231,10 @@ def fit(params, X, y, names, previous=None):
     if n_rows == 0:
         raise ValueError("The Dask DataFrame has no rows; at least one sample is required.")
     target = _target_of(params["target_type"], summary)
-    infrequent = infrequent_masks(counts, n_rows, params["min_frequency"], params["max_categories"])
+    min_frequency = params["min_frequency"]
+    if isinstance(min_frequency, str):  # "auto": the target's summary cannot judge columns yet
+        min_frequency = AUTO_MIN_FREQUENCY
+    infrequent = infrequent_masks(counts, n_rows, min_frequency, params["max_categories"])
     starts = column_starts(settings, vocabularies, infrequent,
                            None if previous is None else previous[1])  # fmt: skip
     dims = widths(settings, vocabularies, starts)

@@ -27,6 +27,7 @@ from ._fitting import (
     code_columns,
     fit_coded,
     fit_vocabularies,
+    min_frequencies,
     raise_if_unknown,
 )
 from ._initial import column_starts
@@ -110,10 +111,19 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         infrequent categories share (the last row of each table). In a token
         column this applies to each token; an ignored token counts as a zero
         vector in its cell's mean.
-    min_frequency : int, float or None, default=5
+    min_frequency : int, float, "auto" or None, default=5
         Categories seen fewer times than this in fit (a count, or a fraction
         of the rows when a float) are infrequent: they share the unknown
-        vector, since a handful of rows cannot teach a vector of its own. A
+        vector, since a handful of rows cannot teach a vector of its own.
+        "auto" sets the count per column from the target: a category gets a
+        vector once it has as many rows as the ratio of the target's variance
+        within the column's categories to the variance of their means (a
+        one-way analysis of variance), the rows at which an empirical-Bayes
+        blend, as TargetEncoder's, weighs its own mean one half. A column
+        whose categories differ strongly keeps categories seen once; a noisy
+        one keeps only categories of many rows, or none (one shared vector)
+        where its categories differ no more than chance. Token columns, fits
+        without y and fits of a Dask DataFrame take 5. A
         category with a given vector (``initial_embeddings``, or a previous
         fit under ``warm_start``) keeps it however rare, and then training
         leaves it as it is: its few rows would teach it only their own
@@ -296,6 +306,7 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         "min_frequency": [
             Interval(Integral, 1, None, closed="left"),
             Interval(RealNotInt, 0, 1, closed="neither"),
+            StrOptions({"auto"}),
             None,
         ],
         "max_categories": [Interval(Integral, 1, None, closed="left"), None],
@@ -465,8 +476,16 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
             explicit=self.categories != "auto",
         )  # fmt: skip
         coded = (codes.copy(), tokens, weights) if keep_codes else None
+        if y is None:
+            target = no_target(len(codes))
+        else:
+            check_consistent_length(columns[0], y)
+            target = prepare_target(y, self.target_type, type(self).__name__, weights=weights)
         counts, total = column_counts(codes, tokens, vocabularies, weights)
-        infrequent = infrequent_masks(counts, total, self.min_frequency, self.max_categories)
+        min_frequency = min_frequencies(
+            self.min_frequency, codes, tokens, vocabularies, target, weights
+        )
+        infrequent = infrequent_masks(counts, total, min_frequency, self.max_categories)
         starts = column_starts(
             settings, vocabularies, infrequent, self.embeddings_ if warm else None
         )
@@ -476,11 +495,6 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
             if bag is not None:
                 check_some_frequent(rare, count, vocabulary, name)
         dims = widths(settings, vocabularies, starts)
-        if y is None:
-            target = no_target(len(codes))
-        else:
-            check_consistent_length(columns[0], y)
-            target = prepare_target(y, self.target_type, type(self).__name__, weights=weights)
         fitted = fit_coded(
             self.get_params(deep=False), settings, codes, tokens, vocabularies, counts,
             infrequent, starts, dims, target, weights=weights,

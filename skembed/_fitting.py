@@ -22,7 +22,7 @@ from sklearn.utils import check_random_state
 
 from ._initial import given_tables, nothing_to_learn, scaled_to_random_start, with_vector
 from ._spec import UNKNOWN_SHARE, network_spec
-from ._targets import check_cooccurring
+from ._targets import check_cooccurring, rows_for_a_vector
 from ._tokens import distinct_vectors, row_counts, same_bag_cells, token_categories
 from ._vocabulary import UNKNOWN, Vocabulary, unique_sorted
 
@@ -41,6 +41,27 @@ class Fitted:
     history: dict
     gains: np.ndarray  # per column, its gain (NaN: not measured)
     network_seed: int | None  # where the tables started: cross fitting starts there too
+
+
+#: What ``min_frequency="auto"`` applies where the target cannot judge a
+#: column: token columns, fits without y, fits of a Dask DataFrame.
+AUTO_MIN_FREQUENCY = 5
+
+
+def min_frequencies(min_frequency, codes, tokens, vocabularies, target, weights=None):
+    """``min_frequency`` as :func:`~skembed._vocabulary.infrequent_masks` takes it:
+    "auto" becomes one threshold per column, from the target
+    (:func:`~skembed._targets.rows_for_a_vector`) for a plain column of a fit
+    on y, :data:`AUTO_MIN_FREQUENCY` otherwise; any other value stays."""
+    if not (isinstance(min_frequency, str) and min_frequency == "auto"):
+        return min_frequency
+    if not target.supervised:
+        return AUTO_MIN_FREQUENCY
+    return [
+        AUTO_MIN_FREQUENCY if column_tokens is not None
+        else rows_for_a_vector(codes[:, i], target, len(vocabulary), weights)
+        for i, (column_tokens, vocabulary) in enumerate(zip(tokens, vocabularies))
+    ]  # fmt: skip
 
 
 def checked_weights(sample_weight, column):

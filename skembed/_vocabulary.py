@@ -65,13 +65,13 @@ def write_vectors(out, codes, table, vocabulary, handle_unknown):
 
 def infrequent_masks(counts, n_samples, min_frequency, max_categories):
     """Per column, which categories are infrequent, from their ``counts``: by
-    ``min_frequency`` (a count, or a share of ``n_samples``), then
-    ``max_categories``, as OneHotEncoder chooses them."""
-    threshold = min_frequency
-    if isinstance(threshold, Real) and not isinstance(threshold, Integral):
-        threshold = threshold * n_samples
+    ``min_frequency`` (a count, or a share of ``n_samples``; or a list, one
+    count per column), then ``max_categories``, as OneHotEncoder chooses them."""
+    thresholds = min_frequency if isinstance(min_frequency, list) else [min_frequency] * len(counts)
     masks = []
-    for count in counts:
+    for count, threshold in zip(counts, thresholds):
+        if isinstance(threshold, Real) and not isinstance(threshold, Integral) and threshold < 1:
+            threshold = threshold * n_samples
         rare = np.zeros(len(count), dtype=bool) if threshold is None else count < threshold
         # The vectors left: the frequent categories' and the shared one.
         kept = len(count) - rare.sum() + 1
