@@ -78,6 +78,8 @@ SUITE_CANDIDATES = [
      "suite_validation_cv-5_min_frequency-1_hidden_units"),
     ("`cv=5, min_frequency=2, hidden_units=()`",
      "suite_validation_cv-5_min_frequency-2_hidden_units"),
+    # The third round: the threshold per column, from the target.
+    ("`min_frequency=\"auto\"`", "suite_validation_min_frequency-auto"),
     ("`cv=5, min_frequency=1, hidden_units=(), min_column_gain=None`",
      "suite_validation_cv-5_min_frequency-1_hidden_units-_min_column_gain-None"),
     ("`cv=5, min_frequency=1, hidden_units=(), dims=4`",

@@ -342,3 +342,32 @@ def test_benchmark_page_second_round_claims_hold():
     hgb = [frame.query("dataset == 'flights' and task == 'binary' and model == 'hgb'")["score"]
            .iloc[0] for frame in (crossed, plain)]  # fmt: skip
     assert f"gradient boosting scores {hgb[0]:.4f} with `cv=5` against {hgb[1]:.4f}" in page
+
+
+def test_benchmark_page_third_round_claims_hold():
+    """min_frequency="auto" on the suite's validation and test splits, as the page says."""
+    page = " ".join((DOCS / "benchmarks.md").read_text().split())
+    seeds = [("suite_validation", "suite_validation_min_frequency-auto"),
+             ("suite_validation_seed1", "suite_validation_seed1_min_frequency-auto")]  # fmt: skip
+    won = [[int((cells_of(s)["shortfall"] <= 0).sum()) for s in pair] for pair in seeds]
+    assert "12 / 10 (from 10 / 7)" in page and [w[::-1] for w in won] == [[12, 10], [10, 7]]
+    linear = [[cells_of(s).xs("linear", level="model")["vs_onehot"].max() for s in pair]
+              for pair in seeds]  # fmt: skip
+    assert (f"+{pct(linear[0][1])} / +{pct(linear[1][1])} behind one-hot (from "
+            f"+{pct(linear[0][0])} / +{pct(linear[1][0])})") in page  # fmt: skip
+    test = cells_of("suite_test_min_frequency-auto")
+    assert (test["shortfall"] <= 0).sum() == 12 and (test["shortfall"] <= 0.02).sum() == 30
+    assert f"the worst cell {pct(test['shortfall'].max())} behind" in page
+    hotel = cells_of("suite_test").loc[("hotel_rates", "hgb"), "shortfall"]
+    assert f"({pct(hotel)} behind ordinal codes to {pct(test.loc[('hotel_rates', 'hgb'), 'shortfall'])})" in page
+    scores = {
+        name: pd.read_csv(RESULTS / "selection" / f"{name}.csv").set_index(["dataset", "model", "task"])["score"]
+        for name in ["default_EmbeddingEncoder_validation",
+                     "default_EmbeddingEncoder_validation_min_frequency-auto"]
+    }  # fmt: skip
+    before, after = scores.values()
+    auc = (after - before).xs("binary", level="task")
+    assert auc.abs().max() <= 0.0007  # "flights within 0.07 AUC points"
+    rmse = ((after - before) / before).xs("regression", level="task")
+    assert rmse.loc["flights"].abs().max() <= 0.0011
+    assert (100 * rmse.loc["hotel_rates"]).round(1).tolist() == [0.2, 0.1, 0.6]
