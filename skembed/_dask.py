@@ -31,7 +31,7 @@ from ._fitting import (
 from ._initial import column_starts, nothing_to_learn, with_vector
 from ._settings import fit_settings, widths
 from ._spec import UNKNOWN_SHARE, network_spec
-from ._targets import holds_class_indices
+from ._targets import LossMode
 
 
 def is_dask_collection(X):
@@ -389,14 +389,12 @@ def _distinct_values(part):
     return pd.Series(pd.unique(part.dropna())[: TARGET_VALUES_CAP + 1], dtype=part.dtype)
 
 
-class _StreamedTarget:
+class _StreamedTarget(LossMode):
     """The target's type, output and encoding, decided from the cluster's summary."""
 
     def __init__(self, target_type, classes, n_outputs, activation, loss, stats):
         self.target_type, self.classes, self.n_outputs = target_type, classes, n_outputs
         self.activation, self.loss = activation, loss
-        self.class_indices = holds_class_indices(loss)
-        self.supervised = True  # a Dask fit needs y
         if target_type == "continuous":
             mean, std = stats
             self.center = np.atleast_1d(np.asarray(mean, dtype=np.float64))

@@ -8,7 +8,7 @@ imports TensorFlow) trains what it describes.
 
 from dataclasses import dataclass
 
-from ._targets import COOCCURRENCE, holds_class_indices
+from ._targets import LossMode
 
 #: A table's rows start uniform in [-RANDOM_START, RANDOM_START].
 RANDOM_START = 0.05
@@ -31,7 +31,7 @@ TARGET_FREE_MIN_IMPROVEMENT = 1e-3
 
 
 @dataclass(frozen=True)
-class NetworkSpec:
+class NetworkSpec(LossMode):
     """What the network looks like and how it is trained."""
 
     table_sizes: list  # rows of each column's embedding table
@@ -66,16 +66,6 @@ class NetworkSpec:
     def random_starts(self):
         """Per column, the half-width of its table's uniform random start."""
         return tuple(self.random_start) or (RANDOM_START,) * len(self.dims)
-
-    @property
-    def supervised(self):
-        """Whether the network learns from y (rather than from co-occurrences)."""
-        return self.loss != COOCCURRENCE
-
-    @property
-    def class_indices(self):
-        """Whether y holds class indices (one per sample) rather than a column per output."""
-        return holds_class_indices(self.loss)
 
 
 def network_spec(params, table_sizes, dims, hidden_units, target, starts, pooled=()):

@@ -19,16 +19,14 @@ _AUTO_TYPES = {
 }
 
 
-@dataclass(frozen=True)
-class Target:
-    """A target made ready for training, and the output layer it needs."""
+#: The loss of a fit without y: each column's value is predicted from the
+#: other columns' vectors (the training module implements it).
+COOCCURRENCE = "cooccurrence"
 
-    values: np.ndarray  # 0/1 floats, class indices, or standardized floats
-    target_type: str | None
-    classes: np.ndarray | None
-    n_outputs: int
-    activation: str
-    loss: str
+
+class LossMode:
+    """What a ``loss`` (a Keras loss name, or :data:`COOCCURRENCE`) says about
+    the target, for the classes that hold one."""
 
     @property
     def supervised(self):
@@ -37,18 +35,21 @@ class Target:
 
     @property
     def class_indices(self):
-        """Whether y holds class indices (one per sample) rather than a column per output."""
-        return holds_class_indices(self.loss)
+        """Whether y holds class indices (one per sample) rather than a column per
+        output, as Keras' sparse losses take it."""
+        return self.loss.startswith("sparse")
 
 
-#: The loss of a fit without y: each column's value is predicted from the
-#: other columns' vectors (the training module implements it).
-COOCCURRENCE = "cooccurrence"
+@dataclass(frozen=True)
+class Target(LossMode):
+    """A target made ready for training, and the output layer it needs."""
 
-
-def holds_class_indices(loss):
-    """Whether the target of ``loss`` is a class index per sample (Keras' sparse losses)."""
-    return loss.startswith("sparse")
+    values: np.ndarray  # 0/1 floats, class indices, or standardized floats
+    target_type: str | None
+    classes: np.ndarray | None
+    n_outputs: int
+    activation: str
+    loss: str
 
 
 def no_target(n_samples):
