@@ -209,7 +209,7 @@ def _check_one_hot_folds(params, names, fitted, one_hot, codes, tokens, fold_row
             counts = row_counts(codes[rows, i], tokens[i], len(vocabularies[i]), rows_weights)
             total = len(rows) if weights is None else rows_weights.sum()
             min_frequency = min_frequencies(
-                params["min_frequency"], codes[rows][:, [i]], [tokens[i]], [vocabularies[i]],
+                params["min_frequency"], codes[rows, i : i + 1], [tokens[i]], [vocabularies[i]],
                 replace(target, values=target.values[rows]), rows_weights,
             )
             rare = infrequent_masks([counts], total, min_frequency, params["max_categories"])
