@@ -22,7 +22,7 @@ from sklearn.utils import check_random_state
 
 from ._initial import given_tables, nothing_to_learn, scaled_to_random_start, with_vector
 from ._spec import UNKNOWN_SHARE, network_spec
-from ._targets import check_cooccurring, rows_for_a_vector
+from ._targets import check_cooccurring, rows_for_a_vector, target_moments
 from ._tokens import distinct_vectors, row_counts, same_bag_cells, token_categories
 from ._vocabulary import UNKNOWN, Vocabulary, unique_sorted
 
@@ -59,7 +59,9 @@ def min_frequencies(min_frequency, codes, tokens, vocabularies, target, weights=
         return AUTO_MIN_FREQUENCY
     return [
         AUTO_MIN_FREQUENCY if column_tokens is not None
-        else rows_for_a_vector(codes[:, i], target, len(vocabulary), weights)
+        else rows_for_a_vector(
+            *target_moments(codes[:, i], target.values, target, len(vocabulary), weights)
+        )
         for i, (column_tokens, vocabulary) in enumerate(zip(tokens, vocabularies))
     ]  # fmt: skip
 

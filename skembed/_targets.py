@@ -189,22 +189,17 @@ def prepare_target(y, target_type, estimator_name, classes=None, weights=None):
                   "softmax", "sparse_categorical_crossentropy")
 
 
-def rows_for_a_vector(codes, target, n_categories, weights=None):
-    """How many rows a category of a column needs for a vector of its own,
-    judged from how much the target differs between the column's categories.
+def target_moments(codes, values, target, n_categories, weights=None):
+    """One column's summary of the target, for :func:`rows_for_a_vector`.
 
-    A one-way analysis of variance of the target (its outputs; a class as
-    a 0/1 column per class) over the categories of ``codes`` (negative: no
-    category) estimates the variance of the target within a category,
-    ``s2``, and the variance of the categories' true means, ``tau2``. A
-    category of ``n`` rows then deserves a weight ``n / (n + s2 / tau2)`` on
-    its own mean in an empirical-Bayes blend (the shrinkage TargetEncoder's
-    auto smoothing applies); this gives it a vector once that weight reaches
-    one half: ``n >= s2 / tau2``, rounded up, at least 1. Where the means
-    differ no more than chance (``tau2 <= 0``), no category has enough rows:
-    ``inf``. ``weights`` (one per row) count as rows.
+    ``values`` is the target as the network reads it (``target.values``, or a
+    part of its rows); a class counts as a 0/1 output per class. Returns each
+    category's rows (``codes``; negative: no category) and sums of the
+    outputs, and the sum of the squared outputs over the rows of a category.
+    ``weights`` (one per row) count as rows. The summaries of parts of the
+    rows add up to the summary of them all.
     """
-    values = np.asarray(target.values)
+    values = np.asarray(values)
     if target.class_indices:
         values = np.eye(len(target.classes))[values.reshape(-1).astype(np.intp)]
     values = values.reshape(len(values), -1).astype(np.float64)
@@ -212,17 +207,33 @@ def rows_for_a_vector(codes, target, n_categories, weights=None):
     keep = (codes >= 0) & (weights > 0)
     codes, values, weights = codes[keep], values[keep], weights[keep]
     rows = np.bincount(codes, weights, minlength=n_categories)
+    sums = np.stack([np.bincount(codes, weights * v, minlength=n_categories) for v in values.T], 1)
+    return rows, sums, float(weights @ (values**2).sum(1))
+
+
+def rows_for_a_vector(rows, sums, squares):
+    """How many rows a category of a column needs for a vector of its own,
+    judged from how much the target differs between the column's categories
+    (``rows``, ``sums`` and ``squares``: the column's :func:`target_moments`).
+
+    A one-way analysis of variance of the target's outputs over the
+    categories estimates the variance of the target within a category,
+    ``s2``, and the variance of the categories' true means, ``tau2``. A
+    category of ``n`` rows then deserves a weight ``n / (n + s2 / tau2)`` on
+    its own mean in an empirical-Bayes blend (the shrinkage TargetEncoder's
+    auto smoothing applies); this gives it a vector once that weight reaches
+    one half: ``n >= s2 / tau2``, rounded up, at least 1. Where the means
+    differ no more than chance (``tau2 <= 0``), no category has enough rows:
+    ``inf``.
+    """
     present = rows > 0
     n_present, total = int(present.sum()), rows.sum()
     if n_present < 2 or total <= n_present:
         return 1
-    sums = np.stack([np.bincount(codes, weights * v, minlength=n_categories) for v in values.T], 1)
-    means = sums[present] / rows[present, None]
-    full_means = np.zeros_like(sums)
-    full_means[present] = means
-    within = (weights[:, None] * (values - full_means[codes]) ** 2).sum() / (total - n_present)
-    overall = weights @ values / total
-    between = (rows[present, None] * (means - overall) ** 2).sum()
+    rows, sums = rows[present, None], sums[present]
+    means = sums / rows
+    within = (squares - (rows * means**2).sum()) / (total - n_present)
+    between = (rows * (means - sums.sum(0) / total) ** 2).sum()
     # Method of moments: E[between] = (n_present - 1) s2 + (total - sum n^2 / total) tau2.
     tau2 = (between - (n_present - 1) * within) / (total - (rows**2).sum() / total)
     if tau2 <= 0:

@@ -122,7 +122,8 @@ def test_categories_a_fold_did_not_train_share_its_unknown_vector():
     y = np.random.default_rng(0).integers(0, 2, len(X))
     fold_of = X.groupby("c").cumcount().to_numpy() % 3
     splits = [(np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)) for k in range(3)]
-    encoder = EmbeddingEncoder(cv=splits, epochs=2, random_state=0, min_column_gain=None)
+    encoder = EmbeddingEncoder(cv=splits, epochs=2, random_state=0, min_column_gain=None,
+                               min_frequency=5)
     crossed = encoder.fit_transform(X, y)
     full = encoder.transform(X)
     rare = X["c"].str.startswith("r").to_numpy()

@@ -52,7 +52,9 @@ def test_one_hot_on_arrays_gives_one_hot_encoder_names(frame):
 
 def test_trainable_one_hot_starts_from_identity_and_learns(frame):
     X, y = frame
-    encoder = EmbeddingEncoder(initial_embeddings="one_hot", **FAST).fit(X, y)
+    # A fixed threshold: "auto" would read the frame's weak shop effect as
+    # noise and group the shops in one column.
+    encoder = EmbeddingEncoder(initial_embeddings="one_hot", min_frequency=5, **FAST).fit(X, y)
     assert encoder.dims_ == [5, 12]
     city = encoder.get_embeddings("city").to_numpy()
     assert not np.array_equal(city, np.eye(5))
@@ -63,7 +65,8 @@ def test_trainable_one_hot_starts_from_identity_and_learns(frame):
 
 def test_one_hot_for_one_column_only(frame):
     X, y = frame
-    encoder = EmbeddingEncoder(initial_embeddings={"shop": "one_hot"}, dims=3, **FAST)
+    encoder = EmbeddingEncoder(initial_embeddings={"shop": "one_hot"}, dims=3, min_frequency=5,
+                               **FAST)
     with pytest.raises(ValueError, match="dims asks 3 for column 'shop'.*width 12"):
         encoder.fit(X, y)
     encoder.set_params(dims={"city": 3}).fit(X, y)
@@ -255,7 +258,8 @@ def test_warm_start_keeps_known_categories_at_their_rows():
     first, second = X.iloc[:250], X.iloc[150:].copy()
     second.loc[second.index[:9], "city"] = "Rome"
     second.loc[second.index[9:14], "shop"] = 40
-    encoder = EmbeddingEncoder(warm_start=True, dims=[2, 3], **FAST).fit(first, y[:250])
+    encoder = EmbeddingEncoder(warm_start=True, dims=[2, 3], min_frequency=5, **FAST)
+    encoder.fit(first, y[:250])
     categories = [c.copy() for c in encoder.categories_]
     tables = [t.copy() for t in encoder.embeddings_]
 
@@ -339,8 +343,9 @@ def test_cross_fitting_leaves_frozen_vectors_as_given(frame):
     out = encoder.fit_transform(X, y)
     np.testing.assert_array_equal(out[:, :3], given.loc[X["city"]].to_numpy(dtype=np.float32))
 
-    # Every category is frequent in every fold: the default min_frequency is no obstacle.
-    one_hot = EmbeddingEncoder(initial_embeddings="one_hot", trainable=False, cv=3)
+    # Every category is frequent in every fold: min_frequency=5 is no obstacle.
+    one_hot = EmbeddingEncoder(initial_embeddings="one_hot", trainable=False, cv=3,
+                               min_frequency=5)
     reference = OneHotEncoder(sparse_output=False, handle_unknown="ignore").fit_transform(X)
     np.testing.assert_array_equal(one_hot.fit_transform(X, y), reference)
     np.testing.assert_array_equal(one_hot.fit_transform(X), reference)

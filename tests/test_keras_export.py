@@ -41,7 +41,8 @@ def keras_inputs(X):
 @pytest.mark.parametrize("handle_unknown", ["infrequent_if_exist", "ignore"])
 def test_the_model_outputs_what_transform_outputs(handle_unknown):
     X, y = training_frame()
-    encoder = EmbeddingEncoder(dims=3, epochs=2, handle_unknown=handle_unknown, random_state=0)
+    encoder = EmbeddingEncoder(dims=3, epochs=2, handle_unknown=handle_unknown, random_state=0,
+                               min_frequency=5)
     encoder.fit(X, y)
     assert len(encoder.infrequent_categories_[0]) == 1  # Brest
     model = encoder.to_keras()

@@ -6,7 +6,11 @@ import pytest
 
 from conftest import FAST
 from skembed import EmbeddingEncoder
-from skembed._targets import prepare_target, rows_for_a_vector
+from skembed._targets import prepare_target, rows_for_a_vector, target_moments
+
+
+def threshold(codes, target, n_categories, weights=None):
+    return rows_for_a_vector(*target_moments(codes, target.values, target, n_categories, weights))
 
 
 def anova_threshold(codes, y):
@@ -29,7 +33,7 @@ def test_the_threshold_is_the_ratio_of_within_to_between_variance(effect):
     y = effect * rng.normal(size=60)[codes] + rng.normal(size=3000)
     target = prepare_target(y, "continuous", "EmbeddingEncoder")
     expected = anova_threshold(codes, target.values[:, 0])
-    assert rows_for_a_vector(codes, target, 60) == expected
+    assert threshold(codes, target, 60) == expected
     # Strong effects need few rows, weak ones many: about 1 / effect**2.
     low, high = {0.05: (50, np.inf), 0.3: (5, 30), 3.0: (1, 1)}[effect]
     assert low <= expected <= high
@@ -44,8 +48,8 @@ def test_a_column_of_noise_gets_no_vector_and_a_strong_one_keeps_categories_seen
     encoder = EmbeddingEncoder(min_frequency="auto", **FAST).fit(X, y)
     assert encoder.infrequent_categories_[0] is None  # every shop keeps a vector
     assert len(encoder.infrequent_categories_[1]) == 20  # the noise column shares one
-    # The fixed default of 5 would have given no shop a vector.
-    fixed = EmbeddingEncoder(**FAST).fit(X, y)
+    # A fixed threshold of 5 would have given no shop a vector.
+    fixed = EmbeddingEncoder(min_frequency=5, **FAST).fit(X, y)
     assert len(fixed.infrequent_categories_[0]) == 200
 
 
@@ -54,15 +58,31 @@ def test_classes_count_as_a_column_each_and_weights_as_rows():
     codes = rng.integers(0, 30, 600)
     classes = np.array(["a", "b", "c"])[(codes % 3 + (rng.random(600) < 0.3)) % 3]
     target = prepare_target(classes, "multiclass", "EmbeddingEncoder")
-    assert rows_for_a_vector(codes, target, 30) == 2  # a strong three-class effect
+    assert threshold(codes, target, 30) == 2  # a strong three-class effect
     y = rng.normal(size=600) + 0.5 * (codes % 2)
     weights = rng.integers(0, 3, 600)
     repeated = np.repeat(np.arange(600), weights)
     as_rows = prepare_target(y[repeated], "continuous", "EmbeddingEncoder")
     weighted = prepare_target(y, "continuous", "EmbeddingEncoder", weights=weights)
-    assert rows_for_a_vector(codes, weighted, 30, weights) == rows_for_a_vector(
-        codes[repeated], as_rows, 30
-    )
+    assert threshold(codes, weighted, 30, weights) == threshold(codes[repeated], as_rows, 30)
+
+
+@pytest.mark.parametrize("target_type", ["binary", "multiclass", "continuous"])
+def test_the_moments_of_parts_of_the_rows_add_up_to_those_of_all(target_type):
+    # Parts of the rows (a Dask DataFrame's partitions) can be summed, then judged.
+    rng = np.random.default_rng(2)
+    codes = np.where(rng.random(500) < 0.1, -1, rng.integers(0, 40, 500))
+    y = {"binary": codes % 2, "multiclass": (codes % 3 + (rng.random(500) < 0.2)) % 3,
+         "continuous": np.column_stack([codes % 5 + rng.normal(size=500),
+                                        rng.normal(size=500)])}[target_type]  # fmt: skip
+    target = prepare_target(y, target_type, "EmbeddingEncoder")
+    whole = target_moments(codes, target.values, target, 40)
+    parts = [target_moments(codes[rows], target.values[rows], target, 40)
+             for rows in np.array_split(np.arange(500), 3)]  # fmt: skip
+    for summed, all_rows in zip(map(sum, zip(*parts)), whole):
+        np.testing.assert_allclose(summed, all_rows, rtol=1e-12)
+    assert rows_for_a_vector(*map(sum, zip(*parts))) == rows_for_a_vector(*whole)
+    assert rows_for_a_vector(*whole) < 40  # the codes set y: a threshold is found
 
 
 def test_without_y_and_in_token_columns_auto_is_five():
@@ -70,7 +90,7 @@ def test_without_y_and_in_token_columns_auto_is_five():
                       "t": ["red shirt", "blue shirt", "red hat", "hat"] * 10})  # fmt: skip
     encoder = EmbeddingEncoder(min_frequency="auto", analyzer={"t": "word"}, **FAST)
     encoder.fit(X)  # without y
-    fixed = EmbeddingEncoder(analyzer={"t": "word"}, **FAST).fit(X)
+    fixed = EmbeddingEncoder(min_frequency=5, analyzer={"t": "word"}, **FAST).fit(X)
     assert same_infrequent(encoder.infrequent_categories_, fixed.infrequent_categories_)
     y = np.arange(len(X)) % 2
     encoder.fit(X, y)

@@ -32,11 +32,11 @@ def test_counts_are_sums_of_weights_and_min_frequency_reads_them():
     X = pd.DataFrame({"city": ["Paris"] * 30 + ["Lyon"] * 30 + ["Brest"] * 2})
     y = np.array([1, 0] * 31)
     weights = np.where(X["city"] == "Brest", 3.0, 1.0)
-    encoder = EmbeddingEncoder(**FAST).fit(X, y, sample_weight=weights)
+    encoder = EmbeddingEncoder(min_frequency=5, **FAST).fit(X, y, sample_weight=weights)
     counts = dict(zip(encoder.categories_[0], encoder.category_counts_[0]))
     assert counts == {"Brest": 6.0, "Lyon": 30.0, "Paris": 30.0}
     assert encoder.infrequent_categories_[0] is None  # 6 >= min_frequency=5
-    unweighted = EmbeddingEncoder(**FAST).fit(X, y)
+    unweighted = EmbeddingEncoder(min_frequency=5, **FAST).fit(X, y)
     assert unweighted.infrequent_categories_[0].tolist() == ["Brest"]
 
 
