@@ -31,21 +31,25 @@ DEFAULT_CANDIDATES = [
     ("`dims=\"auto\"` = `min(8, n)`, `learning_rate=3e-3`", "validation_dims_auto8_lr3e-3"),
     ("the same, with every category its own vector (`min_frequency=None`)",
      "validation_batches16_min_frequency_none"),
-    ("**the defaults**: the same with `min_frequency=5`", "validation_current_defaults"),
+    ("the same with `min_frequency=5`, the default until `\"auto\"`", "validation_current_defaults"),
     ("`min_frequency=10`", "validation_min_frequency10"),
 ]
 TEXT_CANDIDATES = [
-    ("**the defaults** (`epochs=100`, `min_frequency=5`, `dims=\"auto\"`)", "text_defaults"),
+    ("**the defaults** (`epochs=100`, `min_frequency=5`, which token columns keep under "
+     "`\"auto\"`, `dims=\"auto\"`)", "text_defaults"),
     ("`epochs=20`", "text_epochs20"),
     ("`min_frequency=2`", "text_min_frequency2"),
     ("`dims=16`", "text_dims16"),
 ]
 #: The development suite's validation runs: (parameters tried, file stem under suite/).
 SUITE_CANDIDATES = [
-    ("**the defaults** (`dims=\"auto\"` = `min(8, n)`, `min_frequency=5`, "
+    ("**the defaults** (`dims=\"auto\"` = `min(8, n)`, `min_frequency=\"auto\"`, "
      "`hidden_units=(64,)`, `min_column_gain=0.02`, `cv=None`, tables starting in ±0.001)",
      "suite_validation"),
-    ("the defaults with the wide random start (±0.05); the rows below it up to "
+    ("the defaults with `min_frequency=5`, as they were before the third round; every row "
+     "below sets `min_frequency=5` where it names no other",
+     "suite_validation_min_frequency-5"),
+    ("those with the wide random start (±0.05); the rows below it up to "
      "`min_column_gain=0.05, min_frequency=2` are with it too",
      "suite_validation_random-start-0.05"),
     ("the same without the column gate (`min_column_gain=None`); the rows below it up to "
@@ -78,8 +82,7 @@ SUITE_CANDIDATES = [
      "suite_validation_cv-5_min_frequency-1_hidden_units"),
     ("`cv=5, min_frequency=2, hidden_units=()`",
      "suite_validation_cv-5_min_frequency-2_hidden_units"),
-    # The third round: the threshold per column, from the target.
-    ("`min_frequency=\"auto\"`", "suite_validation_min_frequency-auto"),
+    # The third round: the threshold per column, from the target (the defaults' row).
     ("`cv=5, min_frequency=1, hidden_units=(), min_column_gain=None`",
      "suite_validation_cv-5_min_frequency-1_hidden_units-_min_column_gain-None"),
     ("`cv=5, min_frequency=1, hidden_units=(), dims=4`",

@@ -9,7 +9,8 @@ a pandas frame, so the computed result equals the pandas ``transform`` of the
 same rows, bit for bit.
 
 ``fit``: the cluster counts each column's categories (per partition, then
-combined) and summarizes the target; the vocabularies then code every
+combined) and summarizes the target; under ``min_frequency="auto"`` one more
+pass sums the target per category of each column; the vocabularies then code every
 partition on the cluster into int32 codes, kept there (``persist``). Training
 runs in rounds: a round fetches one random slice of every partition, so that
 batches mix the whole table however it is ordered. The validation rows, the
@@ -24,14 +25,13 @@ import numpy as np
 import pandas as pd
 
 from ._fitting import (
-    AUTO_MIN_FREQUENCY,
     Fitted, check_some_given, finished, given_fit, given_vocabularies, raise_if_unknown,
     row_maps,
 )
 from ._initial import column_starts, nothing_to_learn, with_vector
 from ._settings import fit_settings, widths
 from ._spec import UNKNOWN_SHARE, network_spec
-from ._targets import LossMode
+from ._targets import LossMode, rows_for_a_vector, target_moments
 
 
 def is_dask_collection(X):
@@ -232,8 +232,14 @@ def fit(params, X, y, names, previous=None):
         raise ValueError("The Dask DataFrame has no rows; at least one sample is required.")
     target = _target_of(params["target_type"], summary)
     min_frequency = params["min_frequency"]
-    if isinstance(min_frequency, str):  # "auto": the target's summary cannot judge columns yet
-        min_frequency = AUTO_MIN_FREQUENCY
+    if isinstance(min_frequency, str) and min_frequency == "auto":
+        # One more pass: each column's target moments, per partition, then summed,
+        # judge its categories as in memory.
+        say("Summing the target per category of each column")
+        min_frequency = [
+            rows_for_a_vector(*moments)
+            for moments in _target_moments(X, y, vocabularies, target)
+        ]
     infrequent = infrequent_masks(counts, n_rows, min_frequency, params["max_categories"])
     starts = column_starts(settings, vocabularies, infrequent,
                            None if previous is None else previous[1])  # fmt: skip
@@ -268,12 +274,8 @@ def fit(params, X, y, names, previous=None):
     parts = coded.to_delayed()
     sizes = [len(v) for v in vocabularies]
     # Trained: categories with a training row left after the relabelling, and not
-    # rare. Each partition's masks are combined on the cluster, pairwise.
-    seen = [dask.delayed(_trained_masks)(p, sizes) for p in parts]
-    while len(seen) > 1:
-        pairs = zip(seen[::2], seen[1::2])
-        seen = [dask.delayed(_either)(a, b) for a, b in pairs] + seen[len(seen) - len(seen) % 2:]
-    trained = dask.compute(seen[0])[0]
+    # rare. Each partition's masks are combined on the cluster.
+    trained = _combined([dask.delayed(_trained_masks)(p, sizes) for p in parts], _either)
     trained = [t & ~rare for t, rare in zip(trained, infrequent)]
     # Categories with a given vector keep their rows even if training never sees them.
     row_of_code = row_maps(with_vector(trained, starts), vocabularies)
@@ -461,8 +463,8 @@ def _coded_partitions(X, y, vocabularies, target, split_seed, hold_out, unknown_
     )  # fmt: skip
 
 
-def _code_partition(X_part, y_part, meta, vocabularies, target, split_seed, hold_out,
-                    unknown_share, n_slices, partition_info=None):
+def _check_pair(X_part, y_part, meta, partition_info):
+    """A partition of X checked against the metadata and paired with y's; its number."""
     number = 0 if partition_info is None else partition_info["number"]
     check_partition(X_part, meta, number)
     if len(X_part) != len(y_part):
@@ -470,6 +472,58 @@ def _code_partition(X_part, y_part, meta, vocabularies, target, split_seed, hold
             f"Partition {number} of y has {len(y_part)} rows and X's {len(X_part)}: "
             "X and y must pair up, row for row."
         )
+    return number
+
+
+def _target_moments(X, y, vocabularies, target):
+    """Per column, its :func:`~skembed._targets.target_moments` over all partitions,
+    summed on the cluster: what ``min_frequency="auto"`` judges the column by."""
+    import dask
+    import dask.dataframe as dd
+
+    per_partition = dd.map_partitions(
+        _partition_moments, X, y, X._meta, vocabularies, target,
+        meta=pd.DataFrame({"moments": pd.Series([], dtype=object)}), align_dataframes=False,
+    )  # fmt: skip
+    cells = [dask.delayed(_only_cell)(p) for p in per_partition.to_delayed()]
+    return _combined(cells, _added_moments)
+
+
+def _partition_moments(X_part, y_part, meta, vocabularies, target, partition_info=None):
+    """One partition's moments per column, as the one cell of a frame (what
+    ``map_partitions`` passes on)."""
+    _check_pair(X_part, y_part, meta, partition_info)
+    values = target.encode(y_part)
+    moments = [
+        target_moments(np.asarray(v.encode(X_part.iloc[:, i])), values, target, len(v))
+        for i, v in enumerate(vocabularies)
+    ]
+    return pd.DataFrame({"moments": pd.Series([moments], dtype=object)})
+
+
+def _only_cell(frame):
+    return frame["moments"].iloc[0]
+
+
+def _added_moments(a, b):
+    """Two partitions' (or groups') moments per column, added."""
+    return [tuple(x + y for x, y in zip(ma, mb)) for ma, mb in zip(a, b)]
+
+
+def _combined(parts, pair):
+    """Delayed per-partition results, combined by ``pair`` in a tree on the cluster;
+    the result, computed."""
+    import dask
+
+    while len(parts) > 1:
+        paired = [dask.delayed(pair)(a, b) for a, b in zip(parts[::2], parts[1::2])]
+        parts = paired + parts[len(parts) - len(parts) % 2:]
+    return dask.compute(parts[0])[0]
+
+
+def _code_partition(X_part, y_part, meta, vocabularies, target, split_seed, hold_out,
+                    unknown_share, n_slices, partition_info=None):
+    number = _check_pair(X_part, y_part, meta, partition_info)
     rng = np.random.default_rng([split_seed, number])
     val = rng.random(len(X_part)) < hold_out
     columns = {}

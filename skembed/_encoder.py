@@ -111,7 +111,7 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         infrequent categories share (the last row of each table). In a token
         column this applies to each token; an ignored token counts as a zero
         vector in its cell's mean.
-    min_frequency : int, float, "auto" or None, default=5
+    min_frequency : int, float, "auto" or None, default="auto"
         Categories seen fewer times than this in fit (a count, or a fraction
         of the rows when a float) are infrequent: they share the unknown
         vector, since a handful of rows cannot teach a vector of its own.
@@ -122,16 +122,15 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         blend, as TargetEncoder's, weighs its own mean one half. A column
         whose categories differ strongly keeps categories seen once; a noisy
         one keeps only categories of many rows, or none (one shared vector)
-        where its categories differ no more than chance. Token columns, fits
-        without y and fits of a Dask DataFrame take 5. A
-        category with a given vector (``initial_embeddings``, or a previous
-        fit under ``warm_start``) keeps it however rare, and then training
-        leaves it as it is: its few rows would teach it only their own
-        targets. One-hot tables group
-        infrequent categories as OneHotEncoder does. None gives every category
-        its own row, as OneHotEncoder's default. In a token column, a token's
-        count is the number of rows holding it. With ``sample_weight``, counts
-        (and the rows a fraction is of) are sums of weights.
+        where its categories differ no more than chance. Token columns and
+        fits without y take 5. A category with a given vector
+        (``initial_embeddings``, or a previous fit under ``warm_start``) keeps
+        it however rare, and then training leaves it as it is: its few rows
+        would teach it only their own targets. One-hot tables group infrequent
+        categories as OneHotEncoder does. None gives every category its own
+        row, as OneHotEncoder's default. In a token column, a token's count is
+        the number of rows holding it. With ``sample_weight``, counts (and the
+        rows a fraction is of) are sums of weights.
     max_categories : int or None, default=None
         Most distinct vectors per column, counting the one shared by unknown
         and infrequent categories, as in OneHotEncoder: when a column has
@@ -335,7 +334,7 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         categories="auto",
         analyzer=None,
         handle_unknown="infrequent_if_exist",
-        min_frequency=5,
+        min_frequency="auto",
         max_categories=None,
         target_type="auto",
         hidden_units=(64,),

@@ -44,7 +44,7 @@ class Fitted:
 
 
 #: What ``min_frequency="auto"`` applies where the target cannot judge a
-#: column: token columns, fits without y, fits of a Dask DataFrame.
+#: column: token columns and fits without y.
 AUTO_MIN_FREQUENCY = 5
 
 

@@ -288,12 +288,38 @@ def test_every_training_round_mixes_all_partitions(monkeypatch):
         return train(spec, recorded, n_chunks, validation, seed, starts)
 
     monkeypatch.setattr(skembed._training, "train_on_chunks", recording)
-    encoder = EmbeddingEncoder(epochs=1, random_state=0).fit(X_lazy, y_lazy)
+    # y is unrelated to the shop, so "auto" would give no shop a vector of its own.
+    encoder = EmbeddingEncoder(epochs=1, min_frequency=5, random_state=0).fit(X_lazy, y_lazy)
     shops = encoder.categories_[0]
     assert len(rounds) >= 7  # about 3,600 training rows in rounds of about 500
     for rows in rounds:
         seen = {partition_of_shop[shops[r]] for r in rows if r < len(shops)}
         assert seen == {0, 1, 2, 3}
+
+
+@pytest.mark.parametrize("kind", ["multiclass", "continuous"])
+def test_auto_thresholds_on_dask_are_those_of_the_in_memory_fit(kind):
+    rng = np.random.default_rng(3)
+    n = 3000
+    # Shops seen about 3 times each, whose target differs strongly: "auto" keeps
+    # most of them, where a threshold of 5 would keep few; "noise" keeps none.
+    X = pd.DataFrame({"shop": rng.choice([f"s{i}" for i in range(1000)], n),
+                      "noise": rng.choice([f"n{i}" for i in range(30)], n)})
+    effect = 3 * rng.normal(size=1000)[X["shop"].str[1:].astype(int)]
+    y = effect + rng.normal(size=n)
+    if kind == "multiclass":
+        y = np.digitize(y, [-1.5, 0, 1.5])
+    fits = [EmbeddingEncoder(epochs=1, random_state=0).fit(X_fit, y_fit)
+            for X_fit, y_fit in [(X, y), _frame(X, y, 4)]]
+    assert fits[0].target_type_ == fits[1].target_type_ == kind
+    for a, b in zip(fits[0].infrequent_categories_, fits[1].infrequent_categories_):
+        assert (a is None and b is None) or pd.Index(a).equals(pd.Index(b))
+    fixed = EmbeddingEncoder(epochs=1, min_frequency=5, random_state=0).fit(*_frame(X, y, 4))
+    kept = [[len(c) - (0 if rare is None else len(rare))
+             for c, rare in zip(fit.categories_, fit.infrequent_categories_)]
+            for fit in (fits[1], fixed)]  # fmt: skip
+    assert kept[0][0] > 2 * kept[1][0]
+    assert kept[0][1] == 0
 
 
 def test_a_streamed_fit_judges_columns_as_the_in_memory_fit():

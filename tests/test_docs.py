@@ -105,42 +105,55 @@ def test_benchmark_page_text_claims_hold():
     assert reviews.loc["linear", "TfidfVectorizer"] > reviews.loc["linear", "EmbeddingEncoder (word)"]
     for model in ["linear", "hgb", "knn"]:
         by_encoder = loans.loc[model]
-        assert by_encoder.idxmax() == "EmbeddingEncoder (char_wb)"
-        # The token-columns page: "lifts every downstream model by 0.07 to 0.08 AUC".
-        lift = by_encoder["EmbeddingEncoder (char_wb)"] - by_encoder["EmbeddingEncoder"]
-        assert 0.07 <= round(lift, 2) <= 0.08
+        char_wb = by_encoder["EmbeddingEncoder (char_wb)"]
+        others = by_encoder.drop("EmbeddingEncoder (char_wb)")
+        if model == "hgb":  # "level with MinHashEncoder (0.7535 against 0.7525)"
+            assert others.idxmax() == "MinHashEncoder"
+            assert f"{others.max():.4f} against {char_wb:.4f}" == "0.7535 against 0.7525"
+            others = others.drop("MinHashEncoder")
+        assert (char_wb > others).all()
+        # The token-columns page: "lifts every downstream model by 0.06 to 0.07 AUC".
+        lift = char_wb - by_encoder["EmbeddingEncoder"]
+        assert 0.06 <= round(lift, 2) <= 0.07
 
 
 def test_token_columns_page_date_claims_hold():
-    """Births gain 4.7 to 9.6% in every model; bookings 0.6% and 1.2%, and lose 0.5% with trees."""
+    """Births gain 2.1 to 5.8% in every model; bookings 0.5% and 2.0%, and lose 0.3% with trees."""
     def rmse(name, table):
         results = pd.read_csv(RESULTS / "suite" / f"{name}.csv")
         chosen = results.query("encoder == 'EmbeddingEncoder' and table == @table")
         return chosen.set_index("model")["score"]
 
     births = 1 - rmse("suite_test_dates", "birthdays") / rmse("suite_test", "birthdays")
-    assert sorted(births.round(3)) == [0.047, 0.055, 0.096]
+    assert sorted(births.round(3)) == [0.021, 0.038, 0.058]
     bookings = 1 - rmse("suite_test_dates", "hotel_rates") / rmse("suite_test", "hotel_rates")
-    assert bookings.round(3).to_dict() == {"linear": 0.006, "hgb": -0.005, "knn": 0.012}
+    assert bookings.round(3).to_dict() == {"linear": 0.005, "hgb": -0.003, "knn": 0.02}
 
 
 def test_parameters_page_epoch_claims_hold():
-    """'On flights training stops after 7 or 8 epochs, on hotel rates after 24 to 37.'"""
+    """'On flights training stops after 7 to 10 epochs, on hotel rates after 19 to 29.'"""
     full = pd.read_csv(RESULTS / "full.csv").query("encoder == 'EmbeddingEncoder'")
     epochs = full.groupby("dataset")["epochs"].agg(["min", "max"])
-    assert epochs.loc["flights"].tolist() == [7, 8]
-    assert epochs.loc["hotel_rates"].tolist() == [24, 37]
+    assert epochs.loc["flights"].tolist() == [7, 10]
+    assert epochs.loc["hotel_rates"].tolist() == [19, 29]
 
 
 def test_dask_page_claim_holds():
-    """'The two agree within their seed-to-seed spread in every cell.'"""
+    """'Within their seed-to-seed spread in 8 of the 9 cells, and within 0.5% of the
+    score in all'; flights' neighbours 0.0022 AUC behind, 1.4 times the spread."""
     results = pd.read_csv(RESULTS / "full_EmbeddingEncoder-EmbeddingEncoder-on-Dask.csv")
     stats = results.groupby(["dataset", "task", "model", "encoder"])["score"].agg(["mean", "std"])
     for cell, by_encoder in stats.groupby(level=[0, 1, 2]):
         by_encoder = by_encoder.droplevel([0, 1, 2])
-        gap = abs(by_encoder.loc["EmbeddingEncoder", "mean"]
-                  - by_encoder.loc["EmbeddingEncoder on Dask", "mean"])
-        assert gap <= by_encoder["std"].max(), cell
+        in_memory = by_encoder.loc["EmbeddingEncoder", "mean"]
+        gap = by_encoder.loc["EmbeddingEncoder on Dask", "mean"] - in_memory
+        spread = by_encoder["std"].max()
+        assert abs(gap) < 0.005 * in_memory, cell
+        if cell == ("flights", "binary", "knn"):
+            assert (f"{-gap:.4f}", f"{abs(gap) / spread:.1f}", f"{spread:.4f}") == (
+                "0.0022", "1.4", "0.0016")
+        else:
+            assert abs(gap) <= spread, cell
 
 
 def test_benchmark_page_pretraining_claims_hold():
@@ -268,7 +281,9 @@ def test_benchmark_page_random_start_claims_hold():
 
     runs = {}
     for seed in ["", "_seed1"]:
-        wide, narrow = cells_of(f"suite_validation{seed}_random-start-0.05"), cells_of(f"suite_validation{seed}")
+        # The narrow start became a default when min_frequency=5 was one.
+        wide = cells_of(f"suite_validation{seed}_random-start-0.05")
+        narrow = cells_of(f"suite_validation{seed}_min_frequency-5")
         runs[seed] = wide, narrow
         assert narrow["shortfall"].mean() < wide["shortfall"].mean()
     (wide, narrow), (wide1, narrow1) = runs[""], runs["_seed1"]
@@ -290,7 +305,7 @@ def test_benchmark_page_random_start_claims_hold():
     # The default benchmark's validation split: the narrow start against the wide one.
     selection = RESULTS / "selection"
     wide = pd.read_csv(selection / "default_EmbeddingEncoder_validation_min_column_gain-0.02.csv")
-    narrow = pd.read_csv(selection / "default_EmbeddingEncoder_validation.csv")
+    narrow = pd.read_csv(selection / "default_EmbeddingEncoder_validation_min_frequency-5.csv")
     up = np.where(wide["metric"] == "roc_auc", 1, -1)
     gain = (narrow["score"] - wide["score"]) * up
     assert (gain > 0).sum() == 3 and set(narrow.loc[gain > 0, "model"]) == {"knn"}
@@ -310,7 +325,9 @@ def test_benchmark_page_second_round_claims_hold():
     page = " ".join((DOCS / "benchmarks.md").read_text().split())
 
     best = "cv-5_min_frequency-1_hidden_units-_dims-4"
-    runs = {seed: (cells_of(f"suite_validation{seed}"), cells_of(f"suite_validation{seed}_{best}"))
+    # The second round started from the defaults of the time, with min_frequency=5.
+    runs = {seed: (cells_of(f"suite_validation{seed}_min_frequency-5"),
+                   cells_of(f"suite_validation{seed}_{best}"))
             for seed in ["", "_seed1"]}  # fmt: skip
     (before, after), (before1, after1) = runs[""], runs["_seed1"]
     assert (f"mean shortfall falls to {pct(after['shortfall'].mean())} / "
@@ -331,7 +348,7 @@ def test_benchmark_page_second_round_claims_hold():
             assert other["shortfall"].mean() > best_cells["shortfall"].mean()
     # The default benchmark's validation split, all of flights.
     selection = RESULTS / "selection"
-    defaults = pd.read_csv(selection / "default_EmbeddingEncoder_validation.csv")
+    defaults = pd.read_csv(selection / "default_EmbeddingEncoder_validation_min_frequency-5.csv")
     candidate = pd.read_csv(selection / f"default_EmbeddingEncoder_validation_{best}.csv")
     for frame in (defaults, candidate):
         flights = frame[(frame["dataset"] == "flights") & (frame["task"] == "binary")]
@@ -347,23 +364,23 @@ def test_benchmark_page_second_round_claims_hold():
 def test_benchmark_page_third_round_claims_hold():
     """min_frequency="auto" on the suite's validation and test splits, as the page says."""
     page = " ".join((DOCS / "benchmarks.md").read_text().split())
-    seeds = [("suite_validation", "suite_validation_min_frequency-auto"),
-             ("suite_validation_seed1", "suite_validation_seed1_min_frequency-auto")]  # fmt: skip
+    seeds = [("suite_validation_min_frequency-5", "suite_validation"),
+             ("suite_validation_seed1_min_frequency-5", "suite_validation_seed1")]  # fmt: skip
     won = [[int((cells_of(s)["shortfall"] <= 0).sum()) for s in pair] for pair in seeds]
     assert "12 / 10 (from 10 / 7)" in page and [w[::-1] for w in won] == [[12, 10], [10, 7]]
     linear = [[cells_of(s).xs("linear", level="model")["vs_onehot"].max() for s in pair]
               for pair in seeds]  # fmt: skip
     assert (f"+{pct(linear[0][1])} / +{pct(linear[1][1])} behind one-hot (from "
             f"+{pct(linear[0][0])} / +{pct(linear[1][0])})") in page  # fmt: skip
-    test = cells_of("suite_test_min_frequency-auto")
+    test = cells_of("suite_test")
     assert (test["shortfall"] <= 0).sum() == 12 and (test["shortfall"] <= 0.02).sum() == 30
     assert f"the worst cell {pct(test['shortfall'].max())} behind" in page
-    hotel = cells_of("suite_test").loc[("hotel_rates", "hgb"), "shortfall"]
+    hotel = cells_of("suite_test_min_frequency-5").loc[("hotel_rates", "hgb"), "shortfall"]
     assert f"({pct(hotel)} behind ordinal codes to {pct(test.loc[('hotel_rates', 'hgb'), 'shortfall'])})" in page
     scores = {
         name: pd.read_csv(RESULTS / "selection" / f"{name}.csv").set_index(["dataset", "model", "task"])["score"]
-        for name in ["default_EmbeddingEncoder_validation",
-                     "default_EmbeddingEncoder_validation_min_frequency-auto"]
+        for name in ["default_EmbeddingEncoder_validation_min_frequency-5",
+                     "default_EmbeddingEncoder_validation"]
     }  # fmt: skip
     before, after = scores.values()
     auc = (after - before).xs("binary", level="task")

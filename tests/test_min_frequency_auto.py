@@ -45,7 +45,8 @@ def test_a_column_of_noise_gets_no_vector_and_a_strong_one_keeps_categories_seen
     noise = rng.choice([f"n{i}" for i in range(20)], len(shops))
     X = pd.DataFrame({"shop": shops, "noise": noise})
     y = np.repeat(rng.normal(size=200), 2) * 5 + 0.1 * rng.normal(size=len(shops))
-    encoder = EmbeddingEncoder(min_frequency="auto", **FAST).fit(X, y)
+    encoder = EmbeddingEncoder(**FAST).fit(X, y)  # "auto" is the default
+    assert encoder.min_frequency == "auto"
     assert encoder.infrequent_categories_[0] is None  # every shop keeps a vector
     assert len(encoder.infrequent_categories_[1]) == 20  # the noise column shares one
     # A fixed threshold of 5 would have given no shop a vector.
