@@ -44,8 +44,14 @@ TEXT_CANDIDATES = [
 #: The development suite's validation runs: (parameters tried, file stem under suite/).
 SUITE_CANDIDATES = [
     ("**the defaults** (`dims=\"auto\"` = `min(8, n)`, `min_frequency=\"auto\"`, "
-     "`hidden_units=(64,)`, `min_column_gain=0.02`, `cv=None`, tables starting in ±0.001)",
+     "`hidden_units=\"auto\"`, `min_column_gain=0.02`, `cv=None`, tables starting in ±0.001)",
      "suite_validation"),
+    # The fourth round: a linear network unless the hidden layer earns its place.
+    ("the defaults with `hidden_units=(64,)`, as they were before the fourth round; every row "
+     "below sets `hidden_units=(64,)` where it names no other",
+     "suite_validation_hidden_units-64"),
+    ("the defaults with `hidden_units=()`: always a linear network",
+     "suite_validation_min_frequency-auto_hidden_units"),
     ("the defaults with `min_frequency=5`, as they were before the third round; every row "
      "below sets `min_frequency=5` where it names no other",
      "suite_validation_min_frequency-5"),
@@ -82,7 +88,6 @@ SUITE_CANDIDATES = [
      "suite_validation_cv-5_min_frequency-1_hidden_units"),
     ("`cv=5, min_frequency=2, hidden_units=()`",
      "suite_validation_cv-5_min_frequency-2_hidden_units"),
-    # The third round: the threshold per column, from the target (the defaults' row).
     ("`cv=5, min_frequency=1, hidden_units=(), min_column_gain=None`",
      "suite_validation_cv-5_min_frequency-1_hidden_units-_min_column_gain-None"),
     ("`cv=5, min_frequency=1, hidden_units=(), dims=4`",

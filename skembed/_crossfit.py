@@ -136,6 +136,8 @@ def _fold_tables(params, names, fitted, codes, tokens, y, weights):
     fail where all rows pass (a token column having a frequent token) are
     the full fit's, not repeated.
     """
+    # The folds train the network the full fit kept, not choose again.
+    params = {**params, "hidden_units": fitted.hidden_units or params["hidden_units"]}
     settings = fit_settings(params, names)
     vocabularies = fitted.vocabularies
     target = prepare_target(

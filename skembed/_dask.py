@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from ._fitting import (
-    Fitted, check_some_given, finished, given_fit, given_vocabularies, raise_if_unknown,
-    row_maps,
+    Fitted, check_some_given, finished, given_fit, given_vocabularies, kept_network,
+    network_candidates, raise_if_unknown, row_maps,
 )
 from ._initial import column_starts, nothing_to_learn, with_vector
 from ._settings import fit_settings, widths
@@ -318,15 +318,19 @@ def fit(params, X, y, names, previous=None):
 
     from ._training import train_on_chunks
 
-    spec = network_spec(
-        params, [len(v) + 1 for v in vocabularies], dims, settings.hidden_units, target, starts
-    )
-    tables, history, gains = train_on_chunks(
-        spec, chunks, n_slices, validation, network_seed, starts=starts
-    )
+    def trained_with(hidden_units):
+        spec = network_spec(
+            params, [len(v) + 1 for v in vocabularies], dims, hidden_units, target, starts
+        )
+        return train_on_chunks(spec, chunks, n_slices, validation, network_seed, starts=starts)
+
+    hidden_units, (tables, history, gains) = kept_network(
+        network_candidates(settings.hidden_units, True, validation is not None), trained_with,
+        params["verbose"],
+    )  # fmt: skip
     return Fitted(
         vocabularies, finished(tables, trained, starts, params["dtype"]), dims, starts,
-        infrequent, counts, target, history, gains, network_seed,
+        infrequent, counts, target, history, gains, network_seed, hidden_units,
     )
 
 

@@ -148,8 +148,16 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         Binary trains a sigmoid output with log loss, multiclass a softmax with
         log loss, continuous a linear output on the standardized target with
         squared error (one output per column of a 2-D y).
-    hidden_units : tuple of int, default=(64,)
-        Widths of the ReLU layers between the embeddings and the output.
+    hidden_units : tuple of int or "auto", default="auto"
+        Widths of the ReLU layers between the embeddings and the output; ()
+        is a linear network, in which each category's effect on the target
+        is a linear function of its vector, which a linear model downstream
+        reads in full. "auto" trains a linear network and one with a hidden
+        layer of 64 units, and keeps the hidden layer only where it lowers
+        the best validation loss by more than 1%: where the columns' effects
+        depend on each other (a month's delays on the day). A fit without y,
+        or without validation rows to judge by, takes the hidden layer. The
+        choice is in ``hidden_units_``; ``cv`` fits its folds with it.
     dropout : float, default=0.0
         Dropout rate applied to the concatenated embeddings during training.
     epochs : int, default=100
@@ -269,6 +277,9 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         the column's values were all read as unknown; NaN where not measured
         (see ``min_column_gain``). A column below ``min_column_gain`` is
         encoded by one constant vector.
+    hidden_units_ : tuple of int or None
+        The hidden layers of the network the fit kept (see ``hidden_units``);
+        None when nothing was trained.
     history_ : dict of list
         Per-epoch "loss" (and "val_loss" with a validation split), as Keras'
         ``History.history``; empty when there was nothing to train. Without
@@ -310,7 +321,7 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         ],
         "max_categories": [Interval(Integral, 1, None, closed="left"), None],
         "target_type": [StrOptions({"auto", "binary", "multiclass", "continuous"})],
-        "hidden_units": [tuple, list],
+        "hidden_units": [tuple, list, StrOptions({"auto"})],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -337,7 +348,7 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         min_frequency="auto",
         max_categories=None,
         target_type="auto",
-        hidden_units=(64,),
+        hidden_units="auto",
         dropout=0.0,
         epochs=100,
         batch_size=1024,
@@ -514,6 +525,7 @@ class EmbeddingEncoder(InspectionMixin, TransformerMixin, BaseEstimator):
         self.target_type_ = fitted.target.target_type
         self.classes_ = fitted.target.classes
         self.history_ = fitted.history
+        self.hidden_units_ = fitted.hidden_units
         self.category_counts_ = fitted.counts
         self.column_gains_ = fitted.gains
         # Kept for cross fitting, whose folds start their tables where these started.

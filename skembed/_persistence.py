@@ -95,6 +95,7 @@ def save(encoder, path):
         "target_type": encoder.target_type_,
         "classes": None if encoder.classes_ is None else _array_to_json(encoder.classes_, arrays),
         "history": encoder.history_,
+        "hidden_units": None if encoder.hidden_units_ is None else list(encoder.hidden_units_),
         "column_gains": [None if np.isnan(g) else float(g) for g in encoder.column_gains_],
         "categories": [],
         "infrequent_categories": [],
@@ -246,6 +247,11 @@ def _read(file, path):
     encoder.target_type_ = metadata["target_type"]
     encoder.classes_ = classes
     encoder.history_ = metadata["history"]
+    if "hidden_units" in metadata:
+        hidden = metadata["hidden_units"]
+    else:  # files from before hidden_units="auto": the parameter's layers, if trained
+        hidden = params.get("hidden_units") if metadata["history"] else None
+    encoder.hidden_units_ = hidden
     gains = metadata.get("column_gains") or [None] * len(categories)  # files from before gains were measured
     encoder.column_gains_ = np.array([np.nan if g is None else g for g in gains], dtype=float)
     return _check_consistent(encoder, metadata.get("one_hot") or [False] * len(categories))
@@ -314,6 +320,13 @@ def _check_consistent(encoder, one_hot):
     n_features = encoder.n_features_in_
     if not isinstance(n_features, Integral) or isinstance(n_features, bool) or n_features != n:
         raise _Damaged(f"n_features_in is {n_features!r} for {n} columns")
+    hidden = encoder.hidden_units_
+    if hidden is not None:
+        if not isinstance(hidden, (list, tuple)) or not all(
+            isinstance(u, Integral) and not isinstance(u, bool) and u >= 1 for u in hidden
+        ):
+            raise _Damaged(f"hidden_units {hidden!r} is not a list of positive ints")
+        encoder.hidden_units_ = tuple(hidden)
     history = encoder.history_
     if not isinstance(history, dict) or not all(isinstance(v, list) for v in history.values()):
         raise _Damaged("history is not a dict of lists")

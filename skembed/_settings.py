@@ -48,7 +48,7 @@ class FitSettings:
     """Every parameter of a fit that can be checked without the data."""
 
     columns: tuple  # one ColumnSettings per column
-    hidden_units: tuple  # of positive ints
+    hidden_units: object  # a tuple of positive ints, or "auto"
 
 
 def fit_settings(params, names):
@@ -143,9 +143,13 @@ def check_dtype(dtype):
 
 
 def checked_hidden_units(hidden_units):
+    if isinstance(hidden_units, str) and hidden_units == "auto":
+        return hidden_units
     units = tuple(hidden_units)
     if not all(isinstance(u, Integral) and u >= 1 for u in units):
-        raise ValueError(f"hidden_units must be a tuple of positive ints, got {hidden_units!r}")
+        raise ValueError(
+            f"hidden_units must be a tuple of positive ints or \"auto\", got {hidden_units!r}"
+        )
     return tuple(int(u) for u in units)
 
 

@@ -41,8 +41,10 @@ def make_frame(n=300, seed=0):
 
 # Small and quick: a few epochs of full-batch-ish training. Three epochs teach
 # too little for the column gate (min_column_gain) to keep a column, so it is
-# off here; tests/test_column_gate.py and the tests that name it test it.
-FAST = dict(epochs=3, batch_size=64, random_state=0, min_column_gain=None)
+# off here; tests/test_column_gate.py and the tests that name it test it. One
+# network per fit (hidden_units="auto" trains two): tests/test_hidden_units_auto.py
+# tests the choice.
+FAST = dict(epochs=3, batch_size=64, random_state=0, min_column_gain=None, hidden_units=(64,))
 
 
 @pytest.fixture(scope="module")

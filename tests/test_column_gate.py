@@ -7,7 +7,7 @@ from conftest import FAST
 
 from skembed import EmbeddingEncoder
 
-TRAIN = dict(epochs=20, batch_size=128, random_state=0)
+TRAIN = dict(epochs=20, batch_size=128, random_state=0, hidden_units=(64,))
 GATED = dict(FAST, min_column_gain=0.5)  # a bar no column of the tiny frame clears
 
 

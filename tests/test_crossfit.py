@@ -94,7 +94,8 @@ def test_cross_fitted_vectors_do_not_follow_their_rows_targets(n_categories, n_r
         crossed, full = [], []
         for target in (y, flipped):
             encoder = EmbeddingEncoder(cv=splits, epochs=3, batch_size=128, random_state=0,
-                                       min_column_gain=None)  # vectors, not the gate
+                                       min_column_gain=None,  # vectors, not the gate
+                                       hidden_units=(64,))
             crossed.append(encoder.fit_transform(X, target)[row])
             full.append(encoder.transform(X)[row])
         full_move = full[1] - full[0]

@@ -22,7 +22,7 @@ from skembed._vocabulary import Vocabulary
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
     X, y = make_frame(n=120)
-    encoder = EmbeddingEncoder(hidden_units=(4,), **FAST).fit(X, y)
+    encoder = EmbeddingEncoder(**{**FAST, "hidden_units": (4,)}).fit(X, y)
     path = tmp_path_factory.mktemp("saved") / "good.skembed"
     skembed.save(encoder, path)
     return path.read_bytes(), encoder, X

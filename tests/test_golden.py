@@ -26,7 +26,10 @@ import pandas as pd
 import pytest
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-FAST = dict(epochs=3, batch_size=64, random_state=0, min_column_gain=None, min_frequency=5)
+FAST = dict(
+    epochs=3, batch_size=64, random_state=0, min_column_gain=None, min_frequency=5,
+    hidden_units=(64,),
+)
 
 
 def _table(n=240, seed=0):

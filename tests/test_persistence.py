@@ -18,8 +18,8 @@ def mixed():
     X.loc[:4, "city"] = None
     X["flag"] = np.arange(len(X)) % 3 == 0
     X["rate"] = np.where(np.arange(len(X)) % 4 == 0, np.nan, 0.5 + (np.arange(len(X)) % 2))
-    gated = dict(FAST, min_column_gain=0.02)  # so that column_gains_ is measured
-    encoder = EmbeddingEncoder(min_frequency=5, hidden_units=(8,), **gated).fit(X, y)
+    gated = dict(FAST, min_column_gain=0.02, hidden_units=(8,))  # gains measured
+    encoder = EmbeddingEncoder(min_frequency=5, **gated).fit(X, y)
     return encoder, X
 
 
@@ -146,14 +146,14 @@ def test_every_parameter_comes_back_and_refits(frame, tmp_path):
     categories = [np.array(sorted(X["city"].unique()), dtype=object),
                   np.array(sorted(X["shop"].unique()))]  # fmt: skip
     vectors = np.random.default_rng(0).normal(size=(len(categories[0]), 3))
-    encoder = EmbeddingEncoder(
-        categories=categories,
-        hidden_units=[np.int64(4)],
-        dims={"shop": np.int64(2)},
-        initial_embeddings={"city": vectors},
-        cv=StratifiedKFold(2, shuffle=True, random_state=1),
+    encoder = EmbeddingEncoder(**{
         **FAST,
-    ).fit(X, y)
+        "categories": categories,
+        "hidden_units": [np.int64(4)],
+        "dims": {"shop": np.int64(2)},
+        "initial_embeddings": {"city": vectors},
+        "cv": StratifiedKFold(2, shuffle=True, random_state=1),
+    }).fit(X, y)
     skembed.save(encoder, tmp_path / "e.zip")
     loaded = skembed.load(tmp_path / "e.zip")
     params, original = loaded.get_params(), encoder.get_params()

@@ -17,11 +17,11 @@ EXPECTED_FAILED_CHECKS = {
 # Few epochs keep the ~50 checks fast; every check still trains a real network.
 # The checks' data are mostly distinct floats: under the default min_frequency
 # nearly every category is infrequent, so the checks also run with a row per
-# category.
+# category (and one network per fit, where hidden_units="auto" trains two).
 @parametrize_with_checks(
     [
         EmbeddingEncoder(epochs=2, random_state=0),
-        EmbeddingEncoder(epochs=2, min_frequency=None, random_state=0),
+        EmbeddingEncoder(epochs=2, min_frequency=None, hidden_units=(64,), random_state=0),
     ],
     expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS,
 )

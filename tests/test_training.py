@@ -120,7 +120,9 @@ def test_a_reused_network_fits_as_a_new_one_would():
 
     X, y = make_frame(n=300, seed=0)
     other_X, other_y = make_frame(n=300, seed=1)  # same size: same structure
-    params = dict(dropout=0.2, dims=2, epochs=3, batch_size=64, random_state=0)
+    # One network per fit: hidden_units="auto" would build a second.
+    params = dict(dropout=0.2, dims=2, epochs=3, batch_size=64, random_state=0,
+                  hidden_units=(64,))
     _training._networks.clear()
     first = EmbeddingEncoder(**params).fit(X, y)
     network = next(iter(_training._networks.values()))
@@ -232,7 +234,7 @@ def test_verbose_is_keras_convention_and_never_changes_the_fit(capsys):
     X, y = make_frame(n=2000, seed=0)
     # 1,800 training rows in batches of 64: 29 steps an epoch, the bar updated
     # every 2 (Keras shows an update 0.05 s after the last one shown).
-    params = dict(dims=2, epochs=2, batch_size=64, random_state=0)
+    params = dict(dims=2, epochs=2, batch_size=64, random_state=0, hidden_units=(64,))
     fits, printed = {}, {}
     for verbose in (0, 1, 2):
         fits[verbose] = EmbeddingEncoder(**params, verbose=verbose).fit(X, y)
