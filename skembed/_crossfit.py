@@ -137,7 +137,8 @@ def _fold_tables(params, names, fitted, codes, tokens, y, weights):
     the full fit's, not repeated.
     """
     # The folds train the network the full fit kept, not choose again.
-    params = {**params, "hidden_units": fitted.hidden_units or params["hidden_units"]}
+    if fitted.hidden_units is not None:  # None: nothing was trained
+        params = {**params, "hidden_units": fitted.hidden_units}
     settings = fit_settings(params, names)
     vocabularies = fitted.vocabularies
     target = prepare_target(

@@ -62,11 +62,23 @@ def test_auto_takes_the_hidden_layer_where_nothing_can_judge(case):
     np.testing.assert_array_equal(auto.embeddings_[0], alone.embeddings_[0])
 
 
-def test_cross_fitted_folds_train_the_network_the_full_fit_kept():
+def test_cross_fitted_folds_train_the_network_the_full_fit_kept(monkeypatch):
+    import skembed._fitting as fitting
+
+    tried, choose = [], fitting.network_candidates
+
+    def recorded(*args):
+        tried.append(choose(*args))
+        return tried[-1]
+
+    monkeypatch.setattr(fitting, "network_candidates", recorded)
     X, y = additive()
     auto = EmbeddingEncoder(**AUTO, cv=3)
     encoded = auto.fit_transform(X, y)
     assert auto.hidden_units_ == ()
+    # The full fit tries both networks; each fold trains the linear one alone.
+    assert tried == [[(), AUTO_HIDDEN_UNITS], [()], [()], [()]]
+    monkeypatch.undo()
     np.testing.assert_array_equal(
         encoded, EmbeddingEncoder(**{**AUTO, "hidden_units": ()}, cv=3).fit_transform(X, y)
     )
